@@ -1,0 +1,5 @@
+"""Allow ``python -m awsprompt``."""
+
+from awsprompt.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,55 @@
+"""Helpers shared by command modules: argument types and engine construction."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from awsprompt.durations import parse_duration
+from awsprompt.errors import AwspromptError
+from awsprompt.names import is_valid_profile_name
+
+
+def profile_name(value: str) -> str:
+    """argparse type: a valid profile name."""
+    if not is_valid_profile_name(value):
+        shown = value.encode("unicode_escape").decode("ascii")
+        raise argparse.ArgumentTypeError(
+            f"invalid profile name {shown!r}: use letters, digits and ._-@+=, only,"
+            " not starting with '-'"
+        )
+    return value
+
+
+def duration(value: str) -> int:
+    """argparse type: a duration such as 15m, 1h or 3600, within STS limits."""
+    try:
+        seconds = parse_duration(value)
+    except AwspromptError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+    if not 900 <= seconds <= 129600:
+        raise argparse.ArgumentTypeError(f"{value!r} is outside 15m..36h")
+    return seconds
+
+
+def add_session_options(parser: argparse.ArgumentParser) -> None:
+    """--duration, --region, --mfa-token, --no-prompt."""
+    parser.add_argument("--duration", "-d", type=duration, metavar="D", help="e.g. 15m, 1h, 8h")
+    parser.add_argument("--region", "-r", metavar="R", help="region for the credentials")
+    parser.add_argument("--mfa-token", "-t", metavar="CODE", help="the current MFA code")
+    parser.add_argument(
+        "--no-prompt",
+        action="store_true",
+        help="fail (exit 17) instead of asking for an MFA code",
+    )
+
+
+def write_stdout(text: str | bytes) -> None:
+    """Data to stdout, flushed."""
+    if isinstance(text, bytes):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text)
+        sys.stdout.buffer.flush()
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()

@@ -1,0 +1,176 @@
+"""`exec`, `export` and `clear`: getting temporary credentials out, and dropping them."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import TYPE_CHECKING
+
+from awsprompt import tty
+from awsprompt.commands._common import add_session_options, profile_name, write_stdout
+from awsprompt.errors import UsageError
+
+if TYPE_CHECKING:
+    from awsprompt.engine import Session
+
+FORMATS = ("env", "export-env", "json", "ini", "yaml", "zsh")
+# Removed from a child's environment before ours are added.
+SCRUB = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_SESSION_EXPIRATION",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_VAULT",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWSPROMPT_PROFILE",
+    "AWSPROMPT_ACCOUNT",
+    "AWSPROMPT_ACCOUNT_ALIAS",
+    "AWSPROMPT_EXPIRES",
+    "AWSPROMPT_SERVER_PID",
+    "AWSPROMPT_PASSPHRASE",
+    "AWS_VAULT_FILE_PASSPHRASE",
+)
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add exec, export and clear."""
+    p = sub.add_parser(
+        "exec",
+        help="run a command with a profile's temporary credentials",
+        description="Run COMMAND (default $SHELL) with temporary credentials for PROFILE."
+        " With --json, print credential_process JSON instead.",
+    )
+    p.add_argument("profile", type=profile_name)
+    add_session_options(p)
+    p.add_argument(
+        "--no-session",
+        action="store_true",
+        help="give the long-term keys themselves to the command (not recommended)",
+    )
+    p.add_argument(
+        "--json", "-j", action="store_true", help="print credential_process JSON and exit"
+    )
+    p.add_argument("command", nargs="*", help="the command to run, after `--`")
+    p.set_defaults(func=cmd_exec)
+
+    p = sub.add_parser("export", help="print a profile's temporary credentials in a format")
+    p.add_argument("profile", type=profile_name)
+    add_session_options(p)
+    p.add_argument("--format", "-f", choices=FORMATS, default="export-env")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("clear", help="drop cached sessions (all, or one profile's)")
+    p.add_argument("profile", type=profile_name, nargs="?")
+    p.set_defaults(func=cmd_clear)
+
+
+def get_session(args: argparse.Namespace, *, no_session: bool = False) -> Session:
+    """Resolve the profile and get its credentials (cache first)."""
+    from awsprompt.engine import Engine, Options
+    from awsprompt.profiles import AwsFiles, Resolver
+    from awsprompt.settings import load
+    from awsprompt.vault import open_vault
+
+    vault = open_vault()
+    profile = Resolver(AwsFiles(), vault.index().keys()).resolve(args.profile)
+    opts = Options(
+        duration=args.duration,
+        region=args.region,
+        mfa_token=args.mfa_token,
+        no_session=no_session,
+        prompt=not args.no_prompt,
+    )
+    return Engine(vault, load()).get(profile, opts)
+
+
+def session_env(session: Session, region: str | None, *, alias: bool = False) -> dict[str, str]:
+    """The variables for SESSION (region override wins over the profile's)."""
+    from awsprompt.shellfmt import credential_vars
+
+    account_alias = None
+    if alias and session.account:
+        from awsprompt.accounts import alias_for
+
+        account_alias = alias_for(session.account, session.credentials, region)
+    return credential_vars(
+        session.credentials,
+        session.profile.name,
+        session.account,
+        region or session.region,
+        account_alias,
+    )
+
+
+def cmd_exec(args: argparse.Namespace) -> int:
+    """Run the command (exec, so its exit code is ours) or print credential_process JSON."""
+    session = get_session(args, no_session=args.no_session)
+    creds = session.credentials
+    if args.json:
+        from awsprompt.shellfmt import process_json
+
+        write_stdout(process_json(creds) + "\n")
+        return 0
+    if not creds.is_temporary and not args.no_session:
+        raise UsageError(
+            f"profile {args.profile!r} yields long-term keys; refusing to put them in a child",
+            hint="pass --no-session to do it anyway",
+        )
+    command = list(args.command) + list(getattr(args, "child_argv", []))
+    if not command:
+        command = [os.environ.get("SHELL") or "/bin/sh"]
+    env = {k: v for k, v in os.environ.items() if k not in SCRUB}
+    if os.environ.get("AWSPROMPT_PROFILE"):
+        # The region came from the profile we are leaving.
+        env.pop("AWS_REGION", None)
+        env.pop("AWS_DEFAULT_REGION", None)
+    env.update(session_env(session, args.region))
+    try:
+        os.execvpe(command[0], command, env)  # noqa: S606 - the user's own command
+    except OSError as exc:
+        raise UsageError(f"cannot run {command[0]!r}: {exc.strerror}") from None
+    return 0  # pragma: no cover - execvpe does not return
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Print the credentials in the chosen format."""
+    from awsprompt import shellfmt
+
+    session = get_session(args)
+    creds = session.credentials
+    fmt = args.format
+    if fmt == "json":
+        write_stdout(shellfmt.process_json(creds) + "\n")
+    elif fmt == "ini":
+        write_stdout(shellfmt.format_ini(creds, args.profile))
+    else:
+        env = session_env(session, args.region, alias=fmt == "zsh")
+        if fmt == "env":
+            write_stdout(shellfmt.format_env(env))
+        elif fmt == "export-env":
+            write_stdout(shellfmt.format_export_env(env))
+        elif fmt == "yaml":
+            write_stdout(shellfmt.format_yaml(env))
+        else:
+            from awsprompt import recent
+            from awsprompt.settings import load
+
+            write_stdout(shellfmt.format_zsh(env, load().prompt_settings()))
+            recent.record(args.profile)
+    return 0
+
+
+def cmd_clear(args: argparse.Namespace) -> int:
+    """Drop cached sessions."""
+    from awsprompt.cache import SessionCache
+    from awsprompt.vault import open_vault
+
+    count = SessionCache(open_vault().cipher).clear(profile=args.profile)
+    which = f" of {args.profile!r}" if args.profile else ""
+    tty.info(f"Dropped {count} cached session{'s' if count != 1 else ''}{which}.")
+    return 0

@@ -1,0 +1,224 @@
+"""`add`, `remove` and `list`: the vault's own commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import time
+from typing import Any
+
+from awsprompt import configedit, paths, tty
+from awsprompt.commands._common import profile_name, write_stdout
+from awsprompt.durations import format_left
+from awsprompt.errors import AwspromptError, UsageError
+from awsprompt.names import mask
+
+_KEY_ID = re.compile(r"[A-Z0-9]{16,128}")
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the vault commands to the parser."""
+    p = sub.add_parser("add", help="store a profile's long-term keys in the vault")
+    p.add_argument("profile", type=profile_name)
+    p.add_argument(
+        "--env",
+        action="store_true",
+        help="read AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead of prompting",
+    )
+    p.set_defaults(func=cmd_add)
+
+    p = sub.add_parser("remove", help="delete a profile's keys from the vault")
+    p.add_argument("profile", type=profile_name)
+    p.add_argument("--force", "-f", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(func=cmd_remove)
+
+    p = sub.add_parser("list", aliases=["ls"], help="profiles, where their keys are, sessions")
+    p.add_argument("--json", action="store_true", help="print a JSON array")
+    p.set_defaults(func=cmd_list)
+
+
+def _read_keys(use_env: bool) -> tuple[str, str]:
+    if use_env:
+        key_id = os.environ.get("AWS_ACCESS_KEY_ID", "")
+        secret = os.environ.get("AWS_SECRET_ACCESS_KEY", "")
+        if not key_id or not secret:
+            raise UsageError(
+                "--env needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment"
+            )
+    else:
+        key_id = tty.ask("Access key ID: ").strip()
+        secret = tty.ask("Secret access key: ", secret=True).strip()
+    if key_id.startswith("ASIA"):
+        raise UsageError(
+            "that is a temporary (ASIA) key; the vault stores long-term (AKIA) keys only",
+            hint="temporary keys come from `awsprompt exec`, not from the vault",
+        )
+    if not _KEY_ID.fullmatch(key_id):
+        raise UsageError("the access key ID is malformed (expected 16+ capitals and digits)")
+    if not secret or any(c.isspace() for c in secret):
+        raise UsageError("the secret access key is empty or contains spaces")
+    return key_id, secret
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    """Store keys for a profile, creating the vault on first use."""
+    from awsprompt.profiles import AwsFiles
+    from awsprompt.vault import LongTermKey, open_vault
+
+    name = args.profile
+    files = AwsFiles()
+    raw = files.raw(name) or {}
+    for key in ("source_profile", "role_arn"):
+        if raw.get(key):
+            raise UsageError(
+                f"profile {name!r} has {key}: it gets credentials from another profile",
+                hint="add keys to the profile named by its source_profile instead",
+            )
+    key_id, secret = _read_keys(args.env)
+    vault = open_vault()
+    replacing = name in vault.index()
+    vault.put(name, LongTermKey(key_id, secret))
+    configedit.ensure_section(paths.aws_config_path(), name)
+    verb = "Replaced" if replacing else "Added"
+    tty.info(f"{verb} keys for {name!r} ({mask(key_id)}) in the vault {vault.path}")
+    if files.credentials_sections.get(name, {}).get("aws_access_key_id"):
+        tty.warn(
+            f"{paths.aws_credentials_path()} still holds plaintext keys for {name!r};"
+            " `awsprompt import` removes them"
+        )
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    """Delete a profile's keys from the vault and drop its sessions."""
+    from awsprompt.errors import NotInVault
+    from awsprompt.vault import open_vault
+
+    vault = open_vault()
+    info = vault.index().get(args.profile)
+    if info is None:
+        raise NotInVault(f"no keys for profile {args.profile!r} in the vault")
+    if not args.force:
+        if not tty.has_terminal():
+            raise UsageError("no terminal to confirm on", hint="pass --force")
+        if not tty.confirm(
+            f"Delete the keys of {args.profile!r} (…{info.key_id_tail}) from the vault?",
+            default=False,
+        ):
+            tty.info("Nothing removed.")
+            return 0
+    vault.delete(args.profile)
+    _session_cache().clear(source_fp=info.fingerprint)
+    tty.info(f"Removed keys for {args.profile!r} from the vault (AWS still has the key itself).")
+    return 0
+
+
+def _session_cache() -> Any:
+    from awsprompt.cache import SessionCache
+    from awsprompt.vault import open_vault
+
+    return SessionCache(open_vault().cipher)
+
+
+def profile_rows() -> list[dict[str, Any]]:
+    """One dict per profile for `list` (no passphrase, no network)."""
+    from awsprompt.profiles import AwsFiles, Resolver
+    from awsprompt.settings import load
+    from awsprompt.vault import open_vault
+
+    settings = load()
+    index = open_vault().index()
+    files = AwsFiles()
+    resolver = Resolver(files, index.keys())
+    now = time.time()
+    sessions: dict[str, list[dict[str, Any]]] = {}
+    for meta in _session_cache().entries():
+        left = meta.seconds_left(now)
+        if left > 0:
+            sessions.setdefault(meta.profile, []).append(
+                {"kind": meta.kind, "expires": meta.expires, "seconds_left": int(left)}
+            )
+    rows = []
+    for name in sorted(set(files.names()) | set(index)):
+        row: dict[str, Any] = {
+            "name": name,
+            "type": None,
+            "credentials": None,
+            "has_credentials": name in index,
+            "key_id": None,
+            "key_age_days": None,
+            "key_needs_rotation": False,
+            "role_arn": None,
+            "source_profile": None,
+            "region": None,
+            "account": None,
+            "sessions": sessions.get(name, []),
+            "error": None,
+        }
+        if name in index:
+            info = index[name]
+            row["credentials"] = "vault"
+            row["key_id"] = mask(info.key_id_tail)
+            row["key_age_days"] = info.age_days()
+            row["key_needs_rotation"] = row["key_age_days"] >= settings.rotation_days
+        try:
+            prof = resolver.resolve(name)
+        except AwspromptError as exc:
+            row["error"] = exc.message
+            rows.append(row)
+            continue
+        row["type"] = prof.kind
+        row["region"] = prof.region
+        row["account"] = prof.account
+        if prof.hops:
+            row["role_arn"] = prof.hops[-1].role_arn
+            row["source_profile"] = resolver.settings(name).get("source_profile")
+        elif prof.source.kind == "file":
+            row["credentials"] = "plaintext"
+        elif prof.source.kind == "process":
+            row["credentials"] = "credential_process"
+        rows.append(row)
+    return rows
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """Show profiles as a table or JSON."""
+    rows = profile_rows()
+    if args.json:
+        write_stdout(json.dumps(rows, indent=2) + "\n")
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    from awsprompt.settings import load
+
+    rotation = load().rotation_days
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for col in ("PROFILE", "TYPE", "SOURCE", "KEYS", "KEY AGE", "SESSION"):
+        table.add_column(col)
+    for row in rows:
+        if row["error"]:
+            table.add_row(row["name"], "[red]error[/]", f"[red]{row['error']}[/]", "", "", "")
+            continue
+        source = row["source_profile"] or ""
+        keys = {
+            "vault": f"vault {row['key_id']}",
+            "plaintext": "[yellow]plaintext[/]",
+            "credential_process": "process",
+        }.get(row["credentials"] or "", "")
+        age = ""
+        if row["key_age_days"] is not None:
+            age = f"{row['key_age_days']}d"
+            if row["key_age_days"] >= rotation:
+                age = f"[bold red]{age} rotate[/]"
+        left = max((s["seconds_left"] for s in row["sessions"]), default=None)
+        session = format_left(left) if left is not None else ""
+        table.add_row(row["name"], row["type"] or "", source, keys, age, session)
+    console = Console(highlight=False, soft_wrap=False)
+    if not rows:
+        tty.info("No profiles yet: `awsprompt add NAME` stores keys.")
+        return 0
+    console.print(table)
+    return 0

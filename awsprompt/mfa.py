@@ -1,0 +1,70 @@
+"""Where MFA codes come from: --mfa-token, then mfa_process, then a prompt on /dev/tty."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+from awsprompt import tty
+from awsprompt.errors import MfaFailed, MfaRequired
+
+_CODE = re.compile(r"\d{6}")
+
+
+class MfaCodes:
+    """Hands out MFA codes, asking each source at most once per serial per run."""
+
+    def __init__(self, token: str | None = None, *, prompt: bool = True) -> None:
+        if token is not None and not _CODE.fullmatch(token):
+            raise MfaFailed("the --mfa-token value is not a 6-digit code")
+        self._token = token
+        self._prompt = prompt
+        self._given: dict[str, str] = {}
+
+    def code(self, serial: str, mfa_process: str | None, profile: str) -> str:
+        """A code for SERIAL, used for PROFILE's step."""
+        if serial in self._given:
+            return self._given[serial]
+        if self._token is not None:
+            code, self._token = self._token, None
+        elif mfa_process:
+            code = _run_mfa_process(mfa_process, profile)
+        elif not self._prompt:
+            raise MfaRequired(
+                f"profile {profile!r} needs a fresh MFA code for {serial}",
+                hint=f"run `aws-use {profile}` or `awsprompt exec {profile}` in a terminal",
+            )
+        else:
+            code = tty.ask(f"MFA code for {serial} ({profile}): ").strip()
+            if not _CODE.fullmatch(code):
+                raise MfaFailed("an MFA code is 6 digits")
+        self._given[serial] = code
+        return code
+
+
+def _run_mfa_process(command: str, profile: str) -> str:
+    try:
+        # The command comes from the user's own config file, like credential_process.
+        result = subprocess.run(  # noqa: S602
+            command,
+            shell=True,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise MfaFailed(f"mfa_process of profile {profile!r} timed out after 120s") from None
+    code = result.stdout.strip()
+    if result.returncode != 0:
+        raise MfaFailed(
+            f"mfa_process of profile {profile!r} exited with status {result.returncode}",
+            hint="run the mfa_process command yourself to see what it says",
+        )
+    if not _CODE.fullmatch(code):
+        raise MfaFailed(
+            f"mfa_process of profile {profile!r} did not print a 6-digit code",
+            hint="its standard output must be the code alone",
+        )
+    return code

@@ -1,0 +1,318 @@
+"""The default backend: one encrypted file, format documented in docs/vault-format.md."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from awsprompt import crypto, fsutil, paths
+from awsprompt.errors import NotInVault, VaultDamaged, WrongPassphrase
+from awsprompt.vault.base import DataCipher, KeyInfo, LongTermKey
+
+MAGIC = b"AWSPROMPT-VAULT/1\n"
+FORMAT_VERSION = 1
+LOCK_TIMEOUT = 30.0
+
+
+class LocalCipher:
+    """A DataCipher holding the data key in this process."""
+
+    def __init__(self, data_key: bytes) -> None:
+        self._key = data_key
+
+    def seal(self, purpose: str, plaintext: bytes, aad: bytes) -> tuple[bytes, bytes]:
+        """Encrypt under the PURPOSE subkey."""
+        return crypto.seal(crypto.subkey(self._key, purpose), plaintext, aad)
+
+    def unseal(self, purpose: str, nonce: bytes, ciphertext: bytes, aad: bytes) -> bytes | None:
+        """Decrypt under the PURPOSE subkey."""
+        return crypto.unseal(crypto.subkey(self._key, purpose), nonce, ciphertext, aad)
+
+    def check_value(self) -> str:
+        """A value that identifies the key without revealing it."""
+        return key_check(self._key)
+
+
+def key_check(data_key: bytes) -> str:
+    """Non-secret identifier of a data key, stored in the header."""
+    return hmac.new(crypto.subkey(data_key, "check"), b"awsprompt", hashlib.sha256).hexdigest()[:32]
+
+
+def _wrap_aad(kdf: dict[str, Any]) -> bytes:
+    return b"awsprompt-vault-dek/1|" + json.dumps(kdf, sort_keys=True).encode()
+
+
+@dataclass
+class _Document:
+    """A parsed vault file: the header (authenticated, not secret) and the ciphertext."""
+
+    header: dict[str, Any]
+    header_bytes: bytes
+    nonce: bytes
+    ciphertext: bytes
+
+    @classmethod
+    def parse(cls, raw: bytes, path: Path) -> _Document:
+        damaged = f"the vault {path} is damaged"
+        hint = "restore it from a backup; awsprompt never overwrites a damaged vault"
+        lines = raw.split(b"\n")
+        if len(lines) != 5 or lines[4] != b"" or not raw.startswith(MAGIC):
+            raise VaultDamaged(f"{damaged}: not an awsprompt vault", hint=hint)
+        body = b"\n".join(lines[:3]) + b"\n"
+        want = b"sha256:" + hashlib.sha256(body).hexdigest().encode()
+        if not hmac.compare_digest(want, lines[3]):
+            raise VaultDamaged(f"{damaged}: checksum mismatch", hint=hint)
+        try:
+            header = json.loads(lines[1])
+        except ValueError:
+            raise VaultDamaged(f"{damaged}: unreadable header", hint=hint) from None
+        if not isinstance(header, dict) or header.get("version") != FORMAT_VERSION:
+            raise VaultDamaged(f"{damaged}: unsupported format version", hint=hint)
+        crypto.KdfParams.from_json(header.get("kdf"))
+        sealed = crypto.b64d(lines[2], "vault payload")
+        if len(sealed) <= crypto.NONCE_LEN:
+            raise VaultDamaged(f"{damaged}: payload too short", hint=hint)
+        return cls(
+            header=header,
+            header_bytes=lines[1],
+            nonce=sealed[: crypto.NONCE_LEN],
+            ciphertext=sealed[crypto.NONCE_LEN :],
+        )
+
+    def aad(self) -> bytes:
+        return MAGIC + self.header_bytes
+
+    def index(self) -> dict[str, KeyInfo]:
+        raw = self.header.get("index")
+        if not isinstance(raw, dict):
+            raise VaultDamaged("the vault header has no index")
+        out = {}
+        try:
+            for name, meta in raw.items():
+                out[name] = KeyInfo(
+                    name=name,
+                    added=datetime.fromisoformat(meta["added"]),
+                    key_id_tail=str(meta["key_id_tail"]),
+                    fingerprint=str(meta["fingerprint"]),
+                )
+        except (KeyError, TypeError, ValueError):
+            raise VaultDamaged("the vault index is malformed") from None
+        return out
+
+
+class FileVault:
+    """Long-term keys in one Argon2id + AES-256-GCM encrypted file."""
+
+    name = "file"
+
+    def __init__(
+        self,
+        path: Path | None = None,
+        passphrase: Callable[[bool], str] | None = None,
+        agent: Callable[[str], DataCipher | None] | None = None,
+    ) -> None:
+        self.path = path or paths.vault_path()
+        self._ask = passphrase or _default_passphrase
+        self._agent = agent or _default_agent
+        self._cipher: DataCipher | None = None
+        self._passphrase: str | None = None
+
+    # -- reading ---------------------------------------------------------------------
+    def exists(self) -> bool:
+        """True once the vault file exists."""
+        return self.path.exists() or self.path.is_symlink()
+
+    def _read(self) -> _Document | None:
+        if not self.exists():
+            return None
+        fsutil.check_private(self.path.parent, is_dir=True)
+        return _Document.parse(fsutil.read_private(self.path), self.path)
+
+    def index(self) -> dict[str, KeyInfo]:
+        """Names, dates and key-id tails; no passphrase needed."""
+        doc = self._read()
+        return doc.index() if doc else {}
+
+    def _unlock(self, doc: _Document) -> DataCipher:
+        if self._cipher is not None:
+            return self._cipher
+        check = str(doc.header.get("check", ""))
+        agent_cipher = self._agent(check)
+        if agent_cipher is not None:
+            self._cipher = agent_cipher
+            return agent_cipher
+        kdf = doc.header["kdf"]
+        wrap = doc.header.get("wrapped_key") or {}
+        passphrase = self._ask(False)
+        kek = crypto.derive_key(
+            passphrase, crypto.b64d(kdf.get("salt"), "salt"), crypto.KdfParams.from_json(kdf)
+        )
+        data_key = crypto.unseal(
+            kek,
+            crypto.b64d(wrap.get("nonce"), "key nonce"),
+            crypto.b64d(wrap.get("ct"), "wrapped key"),
+            _wrap_aad(kdf),
+        )
+        if data_key is None:
+            raise WrongPassphrase(
+                f"wrong passphrase for the vault {self.path}",
+                hint="nothing was changed; try again",
+            )
+        self._passphrase = passphrase
+        self._cipher = LocalCipher(data_key)
+        return self._cipher
+
+    def _entries(self, doc: _Document) -> dict[str, dict[str, str]]:
+        cipher = self._unlock(doc)
+        plain = cipher.unseal("vault", doc.nonce, doc.ciphertext, doc.aad())
+        if plain is None:
+            raise VaultDamaged(
+                f"the vault {self.path} fails its integrity check",
+                hint="restore it from a backup; awsprompt never overwrites a damaged vault",
+            )
+        entries = json.loads(plain)["entries"]
+        if set(entries) != set(doc.index()):
+            raise VaultDamaged(f"the vault {self.path} index does not match its contents")
+        return entries
+
+    def get(self, profile: str) -> LongTermKey:
+        """Decrypt and return PROFILE's key."""
+        doc = self._read()
+        if doc is None or profile not in doc.index():
+            raise NotInVault(
+                f"no keys for profile {profile!r} in the vault",
+                hint=f"add them with `awsprompt add {profile}`",
+            )
+        return _key_from_json(self._entries(doc)[profile])
+
+    def all_keys(self) -> dict[str, LongTermKey]:
+        """Decrypt and return every stored key."""
+        doc = self._read()
+        if doc is None:
+            return {}
+        return {n: _key_from_json(e) for n, e in self._entries(doc).items()}
+
+    def cipher(self) -> DataCipher:
+        """Unlock and return the data-key cipher (used by the session cache)."""
+        doc = self._read()
+        if doc is None:
+            raise NotInVault("the vault does not exist yet", hint="add keys with `awsprompt add`")
+        return self._unlock(doc)
+
+    def unlocked_data_key(self) -> bytes | None:
+        """The raw data key when this process derived it (for handing to the agent)."""
+        return self._cipher._key if isinstance(self._cipher, LocalCipher) else None  # noqa: SLF001
+
+    # -- writing ---------------------------------------------------------------------
+    def put(self, profile: str, key: LongTermKey) -> None:
+        """Store or replace PROFILE's key."""
+        self._modify(lambda entries: entries.__setitem__(profile, _key_to_json(key)))
+
+    def delete(self, profile: str) -> None:
+        """Remove PROFILE's key."""
+
+        def drop(entries: dict[str, dict[str, str]]) -> None:
+            if profile not in entries:
+                raise NotInVault(f"no keys for profile {profile!r} in the vault")
+            del entries[profile]
+
+        self._modify(drop)
+
+    def put_many(self, keys: dict[str, LongTermKey]) -> None:
+        """Store several keys in one write."""
+        self._modify(lambda entries: entries.update({n: _key_to_json(k) for n, k in keys.items()}))
+
+    def _modify(self, change: Callable[[dict[str, dict[str, str]]], None]) -> None:
+        folder = fsutil.ensure_private_dir(self.path.parent)
+        with fsutil.file_lock(folder / "vault.lock", LOCK_TIMEOUT, "vault write"):
+            doc = self._read()
+            if doc is None:
+                entries: dict[str, dict[str, str]] = {}
+                self._passphrase = self._ask(True)
+                self._cipher = LocalCipher(os.urandom(crypto.KEY_LEN))
+            else:
+                entries = self._entries(doc)
+            change(entries)
+            self._write(entries, doc)
+
+    def _write(self, entries: dict[str, dict[str, str]], old: _Document | None) -> None:
+        cipher = self._cipher
+        assert cipher is not None
+        if isinstance(cipher, LocalCipher) and self._passphrase is not None:
+            params = crypto.default_params() if old is None else _old_params(old)
+            salt = os.urandom(crypto.SALT_LEN)
+            kdf = {**params.to_json(), "salt": crypto.b64e(salt)}
+            kek = crypto.derive_key(self._passphrase, salt, params)
+            wnonce, wct = crypto.seal(kek, cipher._key, _wrap_aad(kdf))  # noqa: SLF001
+            wrapped = {"nonce": crypto.b64e(wnonce), "ct": crypto.b64e(wct)}
+            check = cipher.check_value()
+        else:
+            assert old is not None  # an agent-held key always comes from an existing vault
+            kdf, wrapped, check = (
+                old.header["kdf"],
+                old.header["wrapped_key"],
+                old.header["check"],
+            )
+        index = {
+            name: {
+                "added": e["added"],
+                "key_id_tail": e["access_key_id"][-4:],
+                "fingerprint": _key_from_json(e).fingerprint,
+            }
+            for name, e in sorted(entries.items())
+        }
+        header = {
+            "version": FORMAT_VERSION,
+            "cipher": "AES-256-GCM",
+            "kdf": kdf,
+            "wrapped_key": wrapped,
+            "check": check,
+            "index": index,
+        }
+        header_bytes = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
+        payload = json.dumps({"entries": entries}, sort_keys=True).encode()
+        nonce, ciphertext = cipher.seal("vault", payload, MAGIC + header_bytes)
+        body = MAGIC + header_bytes + b"\n" + crypto.b64e(nonce + ciphertext).encode() + b"\n"
+        data = body + b"sha256:" + hashlib.sha256(body).hexdigest().encode() + b"\n"
+        fsutil.atomic_write(self.path, data)
+        names = "".join(f"{n}\n" for n in sorted(entries))
+        fsutil.atomic_write(paths.vault_names_path(), names.encode())
+
+
+def _old_params(doc: _Document) -> crypto.KdfParams:
+    return crypto.KdfParams.from_json(doc.header["kdf"])
+
+
+def _key_to_json(key: LongTermKey) -> dict[str, str]:
+    return {
+        "access_key_id": key.access_key_id,
+        "secret_access_key": key.secret_access_key,
+        "added": key.added.astimezone(timezone.utc).isoformat(timespec="seconds"),
+        "notes": key.notes,
+    }
+
+
+def _key_from_json(data: dict[str, str]) -> LongTermKey:
+    return LongTermKey(
+        access_key_id=data["access_key_id"],
+        secret_access_key=data["secret_access_key"],
+        added=datetime.fromisoformat(data["added"]),
+        notes=data.get("notes", ""),
+    )
+
+
+def _default_passphrase(creating: bool) -> str:
+    from awsprompt.passphrase import get_passphrase
+
+    return get_passphrase(creating=creating)
+
+
+def _default_agent(check: str) -> DataCipher | None:
+    return None

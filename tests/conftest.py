@@ -1,0 +1,190 @@
+"""Shared fixtures: an isolated HOME/state folder for every test, a real moto server, the CLI."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSPHRASE = "correct horse battery staple"
+
+
+@dataclass
+class Sandbox:
+    """Paths of one test's private world."""
+
+    root: Path
+    home: Path
+    state: Path
+    config: Path
+    credentials: Path
+    env: dict[str, str]
+
+    def write_config(self, text: str) -> None:
+        """Replace ~/.aws/config."""
+        self.config.write_text(text)
+
+    def write_credentials(self, text: str) -> None:
+        """Replace ~/.aws/credentials."""
+        self.credentials.write_text(text)
+
+
+@pytest.fixture(autouse=True)
+def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
+    """Point HOME, AWSPROMPT_HOME and the AWS files at a temporary folder for every test."""
+    home = tmp_path / "home"
+    state = home / ".local" / "share" / "awsprompt"
+    aws = home / ".aws"
+    aws.mkdir(parents=True)
+    run = tmp_path / "run"
+    run.mkdir(mode=0o700)
+    for var in list(os.environ):
+        if var.startswith(("AWS", "AWSPROMPT_", "XDG_")) or var in ("ZDOTDIR", "BROWSER"):
+            monkeypatch.delenv(var, raising=False)
+    env = {
+        "HOME": str(home),
+        "AWSPROMPT_HOME": str(state),
+        "AWS_CONFIG_FILE": str(aws / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(aws / "credentials"),
+        "AWSPROMPT_INSECURE_TEST_KDF": "1",
+        "XDG_RUNTIME_DIR": str(run),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWSPROMPT_NO_AGENT": "1",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return Sandbox(tmp_path, home, state, aws / "config", aws / "credentials", env)
+
+
+def cli(
+    *args: str,
+    input: str | None = None,  # noqa: A002 - mirrors subprocess.run
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m awsprompt ARGS` with the test's environment (plus ENV)."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "awsprompt", *args],
+        input=input,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+        cwd=ROOT,
+        check=False,
+        stdin=None if input is not None else subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture
+def with_passphrase(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Set AWSPROMPT_PASSPHRASE for the test."""
+    monkeypatch.setenv("AWSPROMPT_PASSPHRASE", PASSPHRASE)
+    return PASSPHRASE
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class MotoServer:
+    """A moto server subprocess on 127.0.0.1."""
+
+    def __init__(self, extra_env: dict[str, str] | None = None) -> None:
+        exe = shutil.which("moto_server", path=str(Path(sys.executable).parent)) or shutil.which(
+            "moto_server"
+        )
+        assert exe, "moto_server not installed (pip install 'moto[server]')"
+        self.port = _free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS")}
+        env.update(extra_env or {})
+        self.proc = subprocess.Popen(
+            [exe, "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        self.url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.url + "/moto-api/", timeout=1):  # noqa: S310
+                    return
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError("moto_server exited") from None
+                time.sleep(0.1)
+        raise RuntimeError("moto_server did not start")
+
+    def reset(self) -> None:
+        """Forget all state."""
+        req = urllib.request.Request(self.url + "/moto-api/reset", method="POST")  # noqa: S310
+        with urllib.request.urlopen(req, timeout=5):  # noqa: S310
+            pass
+
+    def enable_auth(self) -> None:
+        """Switch on IAM authentication (unknown keys are refused from now on)."""
+        req = urllib.request.Request(  # noqa: S310
+            self.url + "/moto-api/reset-auth",
+            data=b"0",
+            method="POST",
+            headers={"Content-Type": "application/octet-stream"},
+        )
+        with urllib.request.urlopen(req, timeout=5):  # noqa: S310
+            pass
+
+    def stop(self) -> None:
+        """Terminate the server."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+@pytest.fixture(scope="session")
+def moto_session() -> Iterator[MotoServer]:
+    """One moto server for the whole test session."""
+    server = MotoServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def moto(moto_session: MotoServer, monkeypatch: pytest.MonkeyPatch) -> MotoServer:
+    """A freshly reset moto server, with AWS_ENDPOINT_URL pointing at it."""
+    moto_session.reset()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_session.url)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    return moto_session
+
+
+@pytest.fixture
+def private_moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[MotoServer]:
+    """A moto server of this test's own (for tests that stop it or enable auth)."""
+    server = MotoServer()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", server.url)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    yield server
+    server.stop()
+
+
+def strip_ansi(text: str) -> str:
+    """Remove terminal escape sequences."""
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
