@@ -12,6 +12,7 @@ from awsprompt.errors import AwspromptError, ExitCode
 COMMAND_MODULES = (
     "vaultcmds",
     "credcmds",
+    "agentcmds",
 )
 
 

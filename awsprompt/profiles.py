@@ -293,8 +293,8 @@ def _duration(name: str, conf: Mapping[str, str]) -> int | None:
 
 def _tags(name: str, raw: str) -> tuple[tuple[str, str], ...]:
     tags = []
-    for item in raw.split(","):
-        item = item.strip()
+    for raw_item in raw.split(","):
+        item = raw_item.strip()
         if not item:
             continue
         key, sep, value = item.partition("=")

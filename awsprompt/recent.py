@@ -17,9 +17,9 @@ def read() -> dict[str, tuple[int, int]]:
         return out
     for line in text.splitlines():
         parts = line.split("\t")
-        if len(parts) == 3 and parts[0].isdigit() and parts[1].isdigit():
-            if is_valid_profile_name(parts[2]):
-                out[parts[2]] = (int(parts[0]), int(parts[1]))
+        valid = len(parts) == 3 and parts[0].isdigit() and parts[1].isdigit()
+        if valid and is_valid_profile_name(parts[2]):
+            out[parts[2]] = (int(parts[0]), int(parts[1]))
     return out
 
 

@@ -1,17 +1,27 @@
-"""Effective settings: built-in defaults, then the settings file, then the environment."""
+"""Effective settings: built-in defaults, then $AWSPROMPT_HOME/config.yaml, then the environment."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
+from awsprompt import fsutil, paths
 from awsprompt.durations import parse_duration
+from awsprompt.errors import AwspromptError, ConfigError
 
 
 @dataclass(frozen=True)
 class Settings:
-    """The knobs the engine and the prompt read."""
+    """Every knob, with its default. The README's settings table mirrors SCHEMA below."""
 
+    backend: str = "file"
+    keyring_passphrase: bool = False
+    agent_offer: bool = True
+    agent_idle_ttl: int = 3600
+    agent_max_ttl: int = 12 * 3600
     # GetSessionToken duration when the profile is used alone / as a source for roles.
     session_duration: int = 3600
     chain_session_duration: int = 8 * 3600
@@ -31,20 +41,172 @@ class Settings:
             "_awsprompt_cfg_warn": str(self.prompt_warn_minutes),
             "_awsprompt_cfg_critical": str(self.prompt_critical_minutes),
             "_awsprompt_cfg_prod": " ".join(self.production_patterns),
+            "_awsprompt_cfg_refresh": str(self.min_ttl),
         }
 
 
+def _duration(value: Any, key: str) -> int:
+    if isinstance(value, bool):
+        raise ValueError
+    if isinstance(value, int):
+        return value
+    try:
+        return parse_duration(str(value), key)
+    except AwspromptError:
+        raise ValueError from None
+
+
+def _bool(value: Any, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError
+    return value
+
+
+def _int(value: Any, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError
+    return value
+
+
+def _backend(value: Any, key: str) -> str:
+    if value not in ("file", "keyring"):
+        raise ValueError
+    return str(value)
+
+
+def _patterns(value: Any, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ValueError
+    return tuple(value)
+
+
+# YAML path -> (Settings field, parser, description)
+SCHEMA: dict[str, tuple[str, Any, str]] = {
+    "backend": ("backend", _backend, "where long-term keys live: file or keyring"),
+    "keyring_passphrase": (
+        "keyring_passphrase",
+        _bool,
+        "keep the file vault's passphrase in the OS keychain",
+    ),
+    "agent.offer": ("agent_offer", _bool, "offer to start the agent after a passphrase prompt"),
+    "agent.idle_ttl": ("agent_idle_ttl", _duration, "agent forgets the key after this idle time"),
+    "agent.max_ttl": ("agent_max_ttl", _duration, "agent forgets the key after this time"),
+    "sessions.duration": ("session_duration", _duration, "GetSessionToken for a profile alone"),
+    "sessions.chain_duration": (
+        "chain_session_duration",
+        _duration,
+        "MFA session shared by roles of one source",
+    ),
+    "sessions.role_duration": ("role_duration", _duration, "AssumeRole without duration_seconds"),
+    "sessions.refresh_window": ("min_ttl", _duration, "refresh sessions with less time left"),
+    "sessions.lock_timeout": ("lock_timeout", _duration, "wait for another process at most"),
+    "rotation_days": ("rotation_days", _int, "keys older than this are due for rotation"),
+    "prompt.warn_minutes": ("prompt_warn_minutes", _int, "prompt turns warning colour"),
+    "prompt.critical_minutes": ("prompt_critical_minutes", _int, "prompt turns critical colour"),
+    "prompt.production_patterns": (
+        "production_patterns",
+        _patterns,
+        "profile globs shown in the production colour",
+    ),
+}
+ENV: dict[str, tuple[str, str]] = {
+    "AWS_MIN_TTL": ("sessions.refresh_window", "$AWS_MIN_TTL"),
+    "AWSPROMPT_MIN_TTL": ("sessions.refresh_window", "$AWSPROMPT_MIN_TTL"),
+    "AWSPROMPT_LOCK_TIMEOUT": ("sessions.lock_timeout", "$AWSPROMPT_LOCK_TIMEOUT"),
+    "AWSPROMPT_BACKEND": ("backend", "$AWSPROMPT_BACKEND"),
+}
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, path + "."))
+        else:
+            out[path] = value
+    return out
+
+
+def _read_yaml() -> dict[str, Any]:
+    """The settings file's content, via a JSON copy keyed on mtime and size (keeps yaml off)."""
+    path = paths.settings_path()
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return {}
+    stamp = f"{st.st_mtime_ns}:{st.st_size}"
+    cache = path.with_name(".config.yaml.json")
+    try:
+        cached = json.loads(cache.read_bytes())
+        if cached.get("stamp") == stamp:
+            return dict(cached["data"])
+    except (OSError, ValueError, KeyError, AttributeError):
+        pass
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"cannot parse {path}: {str(exc).splitlines()[0]}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} must be a mapping of settings")
+    # A settings file with dates or other non-JSON values is simply not cached.
+    with contextlib.suppress(OSError, TypeError, ValueError):
+        fsutil.atomic_write(cache, json.dumps({"stamp": stamp, "data": data}).encode())
+    return data
+
+
 def load() -> Settings:
-    """Settings with environment overrides applied."""
-    values: dict[str, object] = {}
+    """Defaults, overridden by the settings file, overridden by the environment."""
+    values: dict[str, Any] = {}
     sources: dict[str, str] = {}
-    for var in ("AWS_MIN_TTL", "AWSPROMPT_MIN_TTL"):
+    path = paths.settings_path()
+    for key, raw in _flatten(_read_yaml()).items():
+        _apply(values, sources, key, raw, f"{path}")
+    for var, (key, source) in ENV.items():
         raw = os.environ.get(var)
         if raw:
-            values["min_ttl"] = parse_duration(raw, var)
-            sources["min_ttl"] = f"${var}"
-    raw = os.environ.get("AWSPROMPT_LOCK_TIMEOUT")
-    if raw:
-        values["lock_timeout"] = float(parse_duration(raw, "AWSPROMPT_LOCK_TIMEOUT"))
-        sources["lock_timeout"] = "$AWSPROMPT_LOCK_TIMEOUT"
-    return Settings(**values, sources=sources)  # type: ignore[arg-type]
+            _apply(values, sources, key, raw, source)
+    settings = replace(Settings(), **values)
+    if settings.prompt_critical_minutes > settings.prompt_warn_minutes:
+        raise ConfigError(
+            "prompt.critical_minutes must not be above prompt.warn_minutes",
+            hint=f"edit {path}",
+        )
+    object.__setattr__(settings, "sources", sources)
+    return settings
+
+
+def _apply(values: dict[str, Any], sources: dict[str, str], key: str, raw: Any, src: str) -> None:
+    if key not in SCHEMA:
+        import difflib
+
+        close = difflib.get_close_matches(key, SCHEMA, n=1)
+        raise ConfigError(
+            f"unknown setting {key!r} in {src}",
+            hint=f"did you mean {close[0]!r}?" if close else "`awsprompt config` lists settings",
+        )
+    name, parser, _ = SCHEMA[key]
+    try:
+        values[name] = parser(raw, key)
+    except ValueError:
+        raise ConfigError(
+            f"bad value {raw!r} for setting {key!r} in {src}",
+            hint=f"{key}: {SCHEMA[key][2]}",
+        ) from None
+    sources[name] = src
+
+
+def effective() -> list[tuple[str, Any, str]]:
+    """(setting, value, where it came from) for `awsprompt config`."""
+    settings = load()
+    rows = []
+    for key, (name, _, _) in SCHEMA.items():
+        value = getattr(settings, name)
+        if isinstance(value, tuple):
+            value = list(value)
+        rows.append((key, value, settings.sources.get(name, "default")))
+    return rows

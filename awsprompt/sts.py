@@ -55,9 +55,11 @@ def call(fn: Callable[[], T], action: str, where: str, hint: str | None = None) 
     from botocore.exceptions import (
         BotoCoreError,
         ClientError,
-        ConnectionError as BotoConnectionError,
         EndpointConnectionError,
         NoCredentialsError,
+    )
+    from botocore.exceptions import (
+        ConnectionError as BotoConnectionError,
     )
 
     try:

@@ -117,10 +117,12 @@ class FileVault:
         path: Path | None = None,
         passphrase: Callable[[bool], str] | None = None,
         agent: Callable[[str], DataCipher | None] | None = None,
+        offer_agent: bool = True,
     ) -> None:
         self.path = path or paths.vault_path()
         self._ask = passphrase or _default_passphrase
         self._agent = agent or _default_agent
+        self._offer = _offer_agent if offer_agent else None
         self._cipher: DataCipher | None = None
         self._passphrase: str | None = None
 
@@ -134,6 +136,11 @@ class FileVault:
             return None
         fsutil.check_private(self.path.parent, is_dir=True)
         return _Document.parse(fsutil.read_private(self.path), self.path)
+
+    def header_check(self) -> str:
+        """The data key's check value from the header ('' without a vault)."""
+        doc = self._read()
+        return str(doc.header.get("check", "")) if doc else ""
 
     def index(self) -> dict[str, KeyInfo]:
         """Names, dates and key-id tails; no passphrase needed."""
@@ -167,6 +174,8 @@ class FileVault:
             )
         self._passphrase = passphrase
         self._cipher = LocalCipher(data_key)
+        if self._offer:
+            self._offer(data_key)
         return self._cipher
 
     def _entries(self, doc: _Document) -> dict[str, dict[str, str]]:
@@ -208,7 +217,7 @@ class FileVault:
 
     def unlocked_data_key(self) -> bytes | None:
         """The raw data key when this process derived it (for handing to the agent)."""
-        return self._cipher._key if isinstance(self._cipher, LocalCipher) else None  # noqa: SLF001
+        return self._cipher._key if isinstance(self._cipher, LocalCipher) else None
 
     # -- writing ---------------------------------------------------------------------
     def put(self, profile: str, key: LongTermKey) -> None:
@@ -250,7 +259,7 @@ class FileVault:
             salt = os.urandom(crypto.SALT_LEN)
             kdf = {**params.to_json(), "salt": crypto.b64e(salt)}
             kek = crypto.derive_key(self._passphrase, salt, params)
-            wnonce, wct = crypto.seal(kek, cipher._key, _wrap_aad(kdf))  # noqa: SLF001
+            wnonce, wct = crypto.seal(kek, cipher._key, _wrap_aad(kdf))
             wrapped = {"nonce": crypto.b64e(wnonce), "ct": crypto.b64e(wct)}
             check = cipher.check_value()
         else:
@@ -315,4 +324,24 @@ def _default_passphrase(creating: bool) -> str:
 
 
 def _default_agent(check: str) -> DataCipher | None:
-    return None
+    from awsprompt import agentclient
+
+    return agentclient.cipher_for(check)
+
+
+def _offer_agent(data_key: bytes) -> None:
+    """After a typed passphrase, offer to keep the key in the agent (settings: agent.offer)."""
+    from awsprompt import agentclient, passphrase, settings, tty
+    from awsprompt.durations import format_left
+
+    if os.environ.get("AWSPROMPT_NO_AGENT") == "1" or passphrase.from_environment() is not None:
+        return
+    conf = settings.load()
+    if not conf.agent_offer or not tty.has_terminal() or agentclient.status() is not None:
+        return
+    question = (
+        f"Keep the vault unlocked in the background (forgets after {format_left(conf.agent_idle_ttl)}"
+        f" idle, {format_left(conf.agent_max_ttl)} at most)?"
+    )
+    if tty.confirm(question):
+        agentclient.start(data_key, conf.agent_idle_ttl, conf.agent_max_ttl)

@@ -1,0 +1,174 @@
+"""The unlock agent: holds the vault's data key in memory and seals/unseals on request.
+
+Run as `python -m awsprompt.agent`; the key arrives on stdin (never argv or environment).
+Modelled on ssh-agent: a 0600 socket in a 0700 folder, the peer's uid checked on every
+connection, idle and absolute time-outs, no core dumps, and the key never leaves this process.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import ctypes
+import json
+import os
+import resource
+import select
+import signal
+import socket
+import struct
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+MAX_REQUEST = 1 << 20
+PR_SET_DUMPABLE = 4
+
+
+def harden() -> None:
+    """Refuse core dumps and ptrace-style reads of this process's memory."""
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
+def peer_uid(conn: socket.socket) -> int:
+    """The connecting process's uid (SO_PEERCRED on Linux, getpeereid elsewhere)."""
+    if hasattr(socket, "SO_PEERCRED"):
+        creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+        return int(struct.unpack("3i", creds)[1])
+    uid, _gid = conn.getpeereid()  # type: ignore[attr-defined]
+    return int(uid)
+
+
+class Agent:
+    """The key holder and its request loop."""
+
+    def __init__(self, key: bytes, sock_path: Path, idle: float, absolute: float) -> None:
+        self._key = bytearray(key)
+        self.sock_path = sock_path
+        self.idle = idle
+        self.started = time.monotonic()
+        self.deadline = self.started + absolute
+        self.last_used = self.started
+        from awsprompt.vault.filevault import key_check
+
+        self.check = key_check(bytes(self._key))
+
+    def wipe(self) -> None:
+        """Overwrite the key in memory."""
+        for i in range(len(self._key)):
+            self._key[i] = 0
+        self._key = bytearray()
+
+    def seconds_left(self) -> tuple[float, float]:
+        """(idle seconds left, absolute seconds left)."""
+        now = time.monotonic()
+        return self.last_used + self.idle - now, self.deadline - now
+
+    def handle(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Answer one request."""
+        from awsprompt import crypto
+
+        op = request.get("op")
+        idle_left, abs_left = self.seconds_left()
+        if op == "status":
+            return {"ok": True, "check": self.check, "idle_left": idle_left, "abs_left": abs_left}
+        if op == "lock":
+            self.wipe()
+            return {"ok": True}
+        purpose = str(request.get("purpose", ""))
+        if purpose not in ("vault", "session-cache"):
+            return {"ok": False, "error": "unknown purpose"}
+        sub = crypto.subkey(bytes(self._key), purpose)
+        aad = base64.b64decode(request.get("aad", ""))
+        self.last_used = time.monotonic()
+        if op == "seal":
+            nonce, ct = crypto.seal(sub, base64.b64decode(request["plaintext"]), aad)
+            return {"ok": True, "nonce": crypto.b64e(nonce), "ct": crypto.b64e(ct)}
+        if op == "unseal":
+            plain = crypto.unseal(
+                sub, base64.b64decode(request["nonce"]), base64.b64decode(request["ct"]), aad
+            )
+            if plain is None:
+                return {"ok": False, "error": "authentication failed"}
+            return {"ok": True, "plaintext": crypto.b64e(plain)}
+        return {"ok": False, "error": "unknown op"}
+
+    def serve(self, server: socket.socket) -> None:
+        """Answer requests until the key is wiped or a time-out passes."""
+        while self._key:
+            idle_left, abs_left = self.seconds_left()
+            wait = min(idle_left, abs_left)
+            if wait <= 0:
+                self.wipe()
+                break
+            ready, _, _ = select.select([server], [], [], min(wait, 60.0))
+            if not ready:
+                continue
+            conn, _ = server.accept()
+            with conn:
+                conn.settimeout(5)
+                if peer_uid(conn) != os.getuid():
+                    continue  # another user: close without a word
+                try:
+                    request = _read_message(conn)
+                    reply = self.handle(request)
+                except (OSError, ValueError, KeyError, TypeError):
+                    reply = {"ok": False, "error": "bad request"}
+                with contextlib.suppress(OSError):
+                    conn.sendall(json.dumps(reply).encode() + b"\n")
+
+
+def _read_message(conn: socket.socket) -> dict[str, Any]:
+    buf = b""
+    while not buf.endswith(b"\n"):
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        buf += chunk
+        if len(buf) > MAX_REQUEST:
+            raise ValueError("request too large")
+    data = json.loads(buf)
+    if not isinstance(data, dict):
+        raise ValueError("not an object")
+    return data
+
+
+def main() -> int:
+    """Entry point of the agent process."""
+    harden()
+    setup = json.loads(sys.stdin.readline())
+    key = base64.b64decode(setup["key"])
+    sock_path = Path(setup["socket"])
+    old = os.umask(0o177)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            sock_path.unlink()
+        server.bind(str(sock_path))
+    finally:
+        os.umask(old)
+    server.listen(16)
+    agent = Agent(key, sock_path, float(setup["idle"]), float(setup["absolute"]))
+    del key, setup
+    signal.signal(signal.SIGTERM, lambda *_: (agent.wipe(), sys.exit(0)))
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    sys.stdout.close()
+    try:
+        agent.serve(server)
+    finally:
+        agent.wipe()
+        server.close()
+        with contextlib.suppress(FileNotFoundError):
+            sock_path.unlink()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,126 @@
+"""`unlock`, `lock`, `status` and `config`: the agent and the settings."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from awsprompt import tty
+from awsprompt.commands._common import write_stdout
+from awsprompt.durations import format_left, parse_duration
+from awsprompt.errors import AwspromptError, NotInVault, UsageError
+
+
+def _ttl(value: str) -> int:
+    try:
+        seconds = parse_duration(value, "--ttl")
+    except AwspromptError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+    if not 60 <= seconds <= 7 * 86400:
+        raise argparse.ArgumentTypeError(f"{value!r} is outside 1m..7d")
+    return seconds
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add unlock, lock, status and config."""
+    p = sub.add_parser("unlock", help="unlock the vault once; an agent keeps the key in memory")
+    p.add_argument("--ttl", type=_ttl, metavar="D", help="forget the key after D (default 12h)")
+    p.add_argument("--idle", type=_ttl, metavar="D", help="or after D unused (default 1h)")
+    p.set_defaults(func=cmd_unlock)
+    p = sub.add_parser("lock", help="wipe the key from the agent and stop it")
+    p.set_defaults(func=cmd_lock)
+    p = sub.add_parser("status", help="is the vault unlocked, and for how long")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_status)
+    p = sub.add_parser("config", help="print the effective settings and where each came from")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_config)
+
+
+def cmd_unlock(args: argparse.Namespace) -> int:
+    """Derive the key from the passphrase and hand it to a new agent."""
+    from awsprompt import agentclient, settings
+    from awsprompt.vault.filevault import FileVault
+
+    conf = settings.load()
+    if conf.backend != "file":
+        raise UsageError("the keyring backend is unlocked by the OS keychain, not by awsprompt")
+    vault = FileVault(agent=lambda _check: None, offer_agent=False)
+    if not vault.exists():
+        raise NotInVault("there is no vault to unlock yet", hint="add keys with `awsprompt add`")
+    vault.cipher()
+    key = vault.unlocked_data_key()
+    assert key is not None
+    absolute = args.ttl or conf.agent_max_ttl
+    idle = min(args.idle or conf.agent_idle_ttl, absolute)
+    agentclient.start(key, idle, absolute)
+    tty.info(
+        f"Vault unlocked for {format_left(absolute)} (or until {format_left(idle)} unused);"
+        " `awsprompt lock` locks it now."
+    )
+    return 0
+
+
+def cmd_lock(args: argparse.Namespace) -> int:
+    """Stop the agent."""
+    from awsprompt import agentclient
+
+    if agentclient.stop():
+        tty.info("Vault locked: the agent wiped its key and stopped.")
+    else:
+        tty.info("The vault was already locked (no agent running).")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Locked or unlocked, and for how long."""
+    from awsprompt import agentclient, paths
+    from awsprompt.vault import open_vault
+
+    vault = open_vault()
+    info = agentclient.status()
+    check = ""
+    if vault.exists():
+        from awsprompt.vault.filevault import FileVault
+
+        if isinstance(vault, FileVault):
+            check = vault.header_check()
+    unlocked = bool(info and info.get("check") == check)
+    left = min(info["idle_left"], info["abs_left"]) if info and unlocked else 0
+    state = {
+        "vault": str(paths.vault_path()),
+        "exists": vault.exists(),
+        "keys": len(vault.index()),
+        "unlocked": unlocked,
+        "seconds_left": int(left),
+        "idle_seconds_left": int(info["idle_left"]) if info and unlocked else 0,
+        "agent_socket": str(agentclient.socket_path()) if info else None,
+    }
+    if args.json:
+        write_stdout(json.dumps(state, indent=2) + "\n")
+        return 0
+    if not state["exists"]:
+        write_stdout(f"No vault yet ({state['vault']}).\n")
+    elif unlocked:
+        write_stdout(
+            f"Unlocked for {format_left(left)} more (idle limit"
+            f" {format_left(state['idle_seconds_left'])}); {state['keys']} keys in {state['vault']}\n"
+        )
+    else:
+        write_stdout(f"Locked; {state['keys']} keys in {state['vault']}\n")
+    return 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    """Print effective settings."""
+    from awsprompt import settings
+
+    rows = settings.effective()
+    if args.json:
+        data = {key: {"value": value, "source": source} for key, value, source in rows}
+        write_stdout(json.dumps(data, indent=2) + "\n")
+        return 0
+    width = max(len(k) for k, _, _ in rows)
+    for key, value, source in rows:
+        write_stdout(f"{key:<{width}}  {json.dumps(value):<12}  ({source})\n")
+    return 0
