@@ -24,11 +24,26 @@ def from_environment() -> str | None:
     return None
 
 
+def from_keyring() -> str | None:
+    """The passphrase from the OS keychain when `keyring_passphrase: true` is set."""
+    from awsprompt import settings
+
+    if not settings.load().keyring_passphrase:
+        return None
+    from awsprompt.vault.keyringvault import stored_passphrase
+
+    return stored_passphrase()
+
+
 def get_passphrase(*, creating: bool = False, what: str = "vault") -> str:
     """Return the passphrase; when CREATING ask twice on the terminal."""
     value = from_environment()
     if value is not None:
         return value
+    if not creating:
+        value = from_keyring()
+        if value is not None:
+            return value
     try:
         if not creating:
             return tty.ask(f"Passphrase for the awsprompt {what}: ", secret=True)

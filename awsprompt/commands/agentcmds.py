@@ -79,12 +79,9 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     vault = open_vault()
     info = agentclient.status()
-    check = ""
-    if vault.exists():
-        from awsprompt.vault.filevault import FileVault
+    from awsprompt.vault.filevault import FileVault
 
-        if isinstance(vault, FileVault):
-            check = vault.header_check()
+    check = vault.header_check() if isinstance(vault, FileVault) else ""
     unlocked = bool(info and info.get("check") == check)
     left = min(info["idle_left"], info["abs_left"]) if info and unlocked else 0
     state = {
@@ -104,7 +101,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     elif unlocked:
         write_stdout(
             f"Unlocked for {format_left(left)} more (idle limit"
-            f" {format_left(state['idle_seconds_left'])}); {state['keys']} keys in {state['vault']}\n"
+            f" {format_left(state['idle_seconds_left'])});"
+            f" {state['keys']} keys in {state['vault']}\n"
         )
     else:
         write_stdout(f"Locked; {state['keys']} keys in {state['vault']}\n")

@@ -82,7 +82,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     vault.put(name, LongTermKey(key_id, secret))
     configedit.ensure_section(paths.aws_config_path(), name)
     verb = "Replaced" if replacing else "Added"
-    tty.info(f"{verb} keys for {name!r} ({mask(key_id)}) in the vault {vault.path}")
+    tty.info(f"{verb} keys for {name!r} ({mask(key_id)}) in {vault.where}")
     if files.credentials_sections.get(name, {}).get("aws_access_key_id"):
         tty.warn(
             f"{paths.aws_credentials_path()} still holds plaintext keys for {name!r};"
@@ -111,7 +111,9 @@ def cmd_remove(args: argparse.Namespace) -> int:
             return 0
     vault.delete(args.profile)
     _session_cache().clear(source_fp=info.fingerprint)
-    tty.info(f"Removed keys for {args.profile!r} from the vault (AWS still has the key itself).")
+    tty.info(
+        f"Removed keys for {args.profile!r} from {vault.where} (AWS still has the key itself)."
+    )
     return 0
 
 

@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
-import os
-
-from awsprompt.errors import ConfigError
 from awsprompt.vault.base import Backend, DataCipher, KeyInfo, LongTermKey, key_fingerprint
 from awsprompt.vault.filevault import FileVault
+from awsprompt.vault.keyringvault import KeyringVault
 
 __all__ = [
     "Backend",
     "DataCipher",
     "FileVault",
     "KeyInfo",
+    "KeyringVault",
     "LongTermKey",
     "key_fingerprint",
     "open_vault",
 ]
 
 
-def open_vault() -> FileVault:
-    """The vault selected by AWSPROMPT_BACKEND (default: the encrypted file)."""
-    backend = os.environ.get("AWSPROMPT_BACKEND", "file")
-    if backend != "file":
-        raise ConfigError(
-            f"unknown vault backend {backend!r} in AWSPROMPT_BACKEND", hint="use 'file'"
-        )
+def open_vault() -> FileVault | KeyringVault:
+    """The backend chosen by `backend:` in settings or AWSPROMPT_BACKEND (default: file)."""
+    from awsprompt import settings
+
+    if settings.load().backend == "keyring":
+        return KeyringVault()
     return FileVault()

@@ -58,6 +58,7 @@ class Backend(Protocol):
     """A store of long-term keys by profile name."""
 
     name: str
+    where: str
 
     def exists(self) -> bool:
         """True once something has been stored."""

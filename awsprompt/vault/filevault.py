@@ -76,6 +76,11 @@ class _Document:
         if not isinstance(header, dict) or header.get("version") != FORMAT_VERSION:
             raise VaultDamaged(f"{damaged}: unsupported format version", hint=hint)
         crypto.KdfParams.from_json(header.get("kdf"))
+        if (
+            not isinstance(header["kdf"].get("salt"), str)
+            or len(crypto.b64d(header["kdf"]["salt"], "vault salt")) != crypto.SALT_LEN
+        ):
+            raise VaultDamaged(f"{damaged}: missing or malformed KDF salt", hint=hint)
         sealed = crypto.b64d(lines[2], "vault payload")
         if len(sealed) <= crypto.NONCE_LEN:
             raise VaultDamaged(f"{damaged}: payload too short", hint=hint)
@@ -126,6 +131,11 @@ class FileVault:
         self._cipher: DataCipher | None = None
         self._passphrase: str | None = None
 
+    @property
+    def where(self) -> str:
+        """Where the keys live, for messages."""
+        return f"the vault {self.path}"
+
     # -- reading ---------------------------------------------------------------------
     def exists(self) -> bool:
         """True once the vault file exists."""
@@ -175,7 +185,7 @@ class FileVault:
         self._passphrase = passphrase
         self._cipher = LocalCipher(data_key)
         if self._offer:
-            self._offer(data_key)
+            self._offer(data_key, passphrase)
         return self._cipher
 
     def _entries(self, doc: _Document) -> dict[str, dict[str, str]]:
@@ -329,19 +339,27 @@ def _default_agent(check: str) -> DataCipher | None:
     return agentclient.cipher_for(check)
 
 
-def _offer_agent(data_key: bytes) -> None:
+def _offer_agent(data_key: bytes, typed: str) -> None:
     """After a typed passphrase, offer to keep the key in the agent (settings: agent.offer)."""
     from awsprompt import agentclient, passphrase, settings, tty
     from awsprompt.durations import format_left
 
-    if os.environ.get("AWSPROMPT_NO_AGENT") == "1" or passphrase.from_environment() is not None:
+    if passphrase.from_environment() is not None:
         return
     conf = settings.load()
+    if conf.keyring_passphrase and passphrase.from_keyring() != typed:
+        from awsprompt.vault.keyringvault import store_passphrase
+
+        store_passphrase(typed)
+        tty.info("Stored the vault passphrase in the OS keychain (keyring_passphrase: true).")
+        return
+    if os.environ.get("AWSPROMPT_NO_AGENT") == "1" or conf.keyring_passphrase:
+        return
     if not conf.agent_offer or not tty.has_terminal() or agentclient.status() is not None:
         return
     question = (
-        f"Keep the vault unlocked in the background (forgets after {format_left(conf.agent_idle_ttl)}"
-        f" idle, {format_left(conf.agent_max_ttl)} at most)?"
+        "Keep the vault unlocked in the background (forgets after"
+        f" {format_left(conf.agent_idle_ttl)} idle, {format_left(conf.agent_max_ttl)} at most)?"
     )
     if tty.confirm(question):
         agentclient.start(data_key, conf.agent_idle_ttl, conf.agent_max_ttl)
