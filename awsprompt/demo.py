@@ -1,0 +1,253 @@
+"""`awsprompt demo`: a throw-away sandbox with a local AWS emulation, a demo vault and zsh."""
+
+from __future__ import annotations
+
+import contextlib
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from awsprompt.errors import ConfigError
+
+MFA_CODE = "123456"
+PASSPHRASE = "demo passphrase, not a secret"  # noqa: S105 - the throw-away demo vault's
+REGION = "eu-west-1"
+USER_ACCOUNT = "123456789012"
+MFA_SERIAL = f"arn:aws:iam::{USER_ACCOUNT}:mfa/demo-user"
+
+CONFIG = f"""\
+# awsprompt demo: a user with MFA and roles in three accounts.
+[profile demo-user]
+region = {REGION}
+mfa_serial = {MFA_SERIAL}
+
+[profile dev]
+role_arn = arn:aws:iam::111111111111:role/developer
+source_profile = demo-user
+mfa_serial = {MFA_SERIAL}
+region = {REGION}
+
+[profile staging]
+role_arn = arn:aws:iam::222222222222:role/developer
+source_profile = demo-user
+mfa_serial = {MFA_SERIAL}
+region = eu-central-1
+
+[profile prod]
+role_arn = arn:aws:iam::333333333333:role/readonly
+source_profile = demo-user
+mfa_serial = {MFA_SERIAL}
+region = {REGION}
+
+# A chained role: prod's session assumes the break-glass admin role.
+[profile prod-admin]
+role_arn = arn:aws:iam::333333333333:role/admin
+source_profile = prod
+region = {REGION}
+"""
+
+
+@dataclass
+class Sandbox:
+    """A temporary HOME, state folder and emulated AWS endpoint."""
+
+    root: Path
+    env: dict[str, str]
+    endpoint: str
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run `awsprompt ARGS` inside the sandbox."""
+        result = subprocess.run(
+            [sys.executable, "-m", "awsprompt", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            check=False,
+            timeout=120,
+        )
+        if check and result.returncode != 0:
+            raise ConfigError(
+                f"demo step `awsprompt {' '.join(args)}` failed: {result.stderr.strip()}"
+            )
+        return result
+
+
+class _FederationStub(http.server.BaseHTTPRequestHandler):
+    """Stands in for signin.aws.amazon.com/federation inside the demo."""
+
+    def do_GET(self) -> None:
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+        body = json.dumps({"SigninToken": "demo-signin-token"}).encode()
+        status = 200 if query.get("Action") == ["getSigninToken"] else 400
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        """Stay quiet: the query carries (demo) credentials."""
+
+
+def _start_moto() -> Any:
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError:
+        raise ConfigError(
+            "the demo needs the local AWS emulation (moto)",
+            hint="run ./install.sh (it installs awsprompt[demo]) or pip install 'awsprompt[demo]'",
+        ) from None
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    return server
+
+
+def _seed(endpoint: str) -> tuple[str, str]:
+    """Create the demo IAM user and its access key in the emulation."""
+    import boto3
+
+    iam = boto3.client(
+        "iam",
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="AKIADEMOSEEDSEEDSEED",
+        aws_secret_access_key="demo-seed",  # noqa: S106 - the emulation accepts anything
+    )
+    iam.create_user(UserName="demo-user")
+    key = iam.create_access_key(UserName="demo-user")["AccessKey"]
+    with contextlib.suppress(Exception):
+        iam.create_account_alias(AccountAlias="demo-corp")
+    return key["AccessKeyId"], key["SecretAccessKey"]
+
+
+@contextlib.contextmanager
+def sandbox() -> Iterator[Sandbox]:
+    """Build the sandbox; tear everything down on exit, whatever happens."""
+    root = Path(tempfile.mkdtemp(prefix="awsprompt-demo-"))
+    moto = _start_moto()
+    fed = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FederationStub)
+    threading.Thread(target=fed.serve_forever, daemon=True).start()
+    host, port = moto.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    home = root / "home"
+    run = root / "run"
+    for folder in (home / ".aws", run, root / "zdot"):
+        folder.mkdir(parents=True, mode=0o700)
+    keep = ("PATH", "TERM", "LANG", "LC_ALL", "COLORTERM", "USER", "LOGNAME", "SHELL")
+    env = {k: v for k, v in os.environ.items() if k in keep}
+    env.update(
+        {
+            "HOME": str(home),
+            "ZDOTDIR": str(root / "zdot"),
+            "AWSPROMPT_HOME": str(root / "state"),
+            "XDG_RUNTIME_DIR": str(run),
+            "AWS_CONFIG_FILE": str(home / ".aws" / "config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(home / ".aws" / "credentials"),
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "AWSPROMPT_FEDERATION_URL": f"http://127.0.0.1:{fed.server_address[1]}/federation",
+            "AWSPROMPT_COMMAND": f"{sys.executable} -m awsprompt",
+            "AWSPROMPT_DEMO": "1",
+            "BROWSER": "true",
+        }
+    )
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    box = Sandbox(root, env, endpoint)
+    try:
+        (home / ".aws" / "config").write_text(CONFIG)
+        key_id, secret = _seed(endpoint)
+        box.env["AWSPROMPT_PASSPHRASE"] = PASSPHRASE
+        _store_demo_key(box, key_id, secret)
+        box.run("unlock", "--ttl", "2h")
+        del box.env["AWSPROMPT_PASSPHRASE"]
+        yield box
+    finally:
+        with contextlib.suppress(Exception):
+            box.run("lock", check=False)
+        fed.shutdown()
+        moto.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _store_demo_key(box: Sandbox, key_id: str, secret: str) -> None:
+    """Store the demo key dated 120 days ago, so `list` and `doctor` show a rotation due."""
+    code = (
+        "import sys\n"
+        "from datetime import datetime\n"
+        "from awsprompt.vault import open_vault, LongTermKey\n"
+        "kid, secret, added = sys.stdin.read().split()\n"
+        "open_vault().put('demo-user', LongTermKey(kid, secret, datetime.fromisoformat(added)))\n"
+    )
+    added = (datetime.now(timezone.utc) - timedelta(days=120)).isoformat(timespec="seconds")
+    subprocess.run(
+        [sys.executable, "-c", code],
+        input=f"{key_id} {secret} {added}",
+        env=box.env,
+        text=True,
+        check=True,
+        capture_output=True,
+    )
+
+
+def plugin_path() -> Path | None:
+    """The zsh plugin next to the package (source checkout) or installed beside the venv."""
+    here = Path(__file__).resolve().parent
+    for candidate in (
+        here.parent / "zsh" / "awsprompt.plugin.zsh",
+        Path(sys.prefix) / "share" / "awsprompt" / "zsh" / "awsprompt.plugin.zsh",
+    ):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+BANNER = f"""
+  awsprompt demo: a sandbox with its own HOME, vault and a local AWS emulation.
+  Nothing of your real ~/.aws, vault or ~/.zshrc is read or changed.
+
+  The MFA code is {MFA_CODE}. Things to try:
+    aws-use <TAB>            complete profile names
+    aws-use dev              switch this shell (asks for the MFA code once)
+    aws-use staging          no second MFA prompt: the MFA session is shared
+    aws-use prod-admin       a chained role; note the production colour
+    aws sts get-caller-identity   (if the AWS CLI is installed)
+    awsprompt list           profiles, key ages, sessions
+    awsprompt login dev --stdout   a console sign-in link
+    awsprompt rotate demo-user     rotate the (120-day-old) key
+    awsprompt doctor         check the setup
+  Leave with `exit`: the emulation stops and the sandbox is deleted.
+"""
+
+
+def interactive(box: Sandbox) -> int:
+    """Run an interactive zsh with the plugin loaded; return its exit status."""
+    zsh = shutil.which("zsh")
+    plugin = plugin_path()
+    if zsh is None or plugin is None:
+        raise ConfigError(
+            "the interactive demo needs zsh and the awsprompt zsh plugin",
+            hint="install zsh, or run `awsprompt demo --script`",
+        )
+    zdot = Path(box.env["ZDOTDIR"])
+    (zdot / ".zshrc").write_text(
+        "autoload -Uz compinit && compinit -u -d \"$ZDOTDIR/.zcompdump\"\n"
+        f"source {json.dumps(str(plugin))}\n"
+        "PS1='%F{cyan}demo%f %~ %# '\n"
+        f"print -r -- {json.dumps(BANNER)}\n"
+    )
+    env = dict(box.env)
+    env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '/usr/bin:/bin')}"
+    return subprocess.run([zsh, "-i"], env=env, check=False).returncode
