@@ -109,6 +109,9 @@ def _start_moto() -> Any:
             "the demo needs the local AWS emulation (moto)",
             hint="run ./install.sh (it installs awsprompt[demo]) or pip install 'awsprompt[demo]'",
         ) from None
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request log on the terminal
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     return server
@@ -243,7 +246,7 @@ def interactive(box: Sandbox) -> int:
         )
     zdot = Path(box.env["ZDOTDIR"])
     (zdot / ".zshrc").write_text(
-        "autoload -Uz compinit && compinit -u -d \"$ZDOTDIR/.zcompdump\"\n"
+        'autoload -Uz compinit && compinit -u -d "$ZDOTDIR/.zcompdump"\n'
         f"source {json.dumps(str(plugin))}\n"
         "PS1='%F{cyan}demo%f %~ %# '\n"
         f"print -r -- {json.dumps(BANNER)}\n"
