@@ -106,6 +106,9 @@ def start(data_key: bytes, idle: float, absolute: float) -> None:
     stop()
     # The agent needs no AWS variables and must never see a passphrase.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "AWSPROMPT_PASS"))}
+    # The agent runs in the runtime folder: let it import this same awsprompt (a checkout too).
+    package_root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
     proc = subprocess.Popen(
         [sys.executable, "-m", "awsprompt.agent"],
         stdin=subprocess.PIPE,

@@ -13,6 +13,7 @@ COMMAND_MODULES = (
     "vaultcmds",
     "credcmds",
     "agentcmds",
+    "logincmd",
 )
 
 

@@ -42,6 +42,8 @@ def _read_lines(path: Path) -> list[bytes]:
 
 
 def _write(path: Path, lines: list[bytes]) -> None:
+    # A symlinked config (dotfiles) is edited in its target, as the AWS CLI does.
+    path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
         mode = os.stat(path).st_mode & 0o777

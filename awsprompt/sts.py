@@ -33,9 +33,14 @@ def effective_region(region: str | None) -> str:
 def client(service: str, creds: Credentials, region: str | None = None) -> Any:
     """A boto3 client for SERVICE signed with CREDS (honours AWS_ENDPOINT_URL[_SERVICE])."""
     import boto3
+    import botocore.session
     from botocore.config import Config
 
+    # Ignore an inherited AWS_PROFILE/AWS_DEFAULT_PROFILE: the keys are explicit, and a name
+    # missing from ~/.aws/config would make botocore raise ProfileNotFound.
+    core = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
     session = boto3.session.Session(
+        botocore_session=core,
         aws_access_key_id=creds.access_key_id,
         aws_secret_access_key=creds.secret_access_key,
         aws_session_token=creds.session_token,
