@@ -71,9 +71,14 @@ def credential_vars(
     return env
 
 
+# A region the user set themselves stays when the new profile has none (granted's complaint);
+# the zsh plugin removes a region it exported itself for the previous profile.
+KEEP_IF_UNSET = ("AWS_REGION", "AWS_DEFAULT_REGION")
+
+
 def vars_to_remove(env: dict[str, str]) -> list[str]:
-    """Variables of ours or conflicting ones that ENV does not set."""
-    return [v for v in (*SET_VARS, *CONFLICTING_VARS) if v not in env]
+    """Variables of ours or conflicting ones that ENV does not set (a user's region stays)."""
+    return [v for v in (*SET_VARS, *CONFLICTING_VARS) if v not in env and v not in KEEP_IF_UNSET]
 
 
 def process_json(creds: Credentials) -> str:

@@ -1,0 +1,30 @@
+# awsprompt zsh plugin: `aws-use` switches the current shell to an AWS profile,
+# `_aws-use` completes profile names, and a prompt segment shows the profile,
+# account, region and time left.  Load it with oh-my-zsh (plugins=(... awsprompt))
+# or `source /path/to/awsprompt.plugin.zsh` from a plain ~/.zshrc.
+#
+# Loading prints nothing, reads no input, forks nothing and never exits.
+# Sources are split by concern under lib/:
+#   settings.zsh  public AWSPROMPT_* settings (guarded defaults) and config helpers
+#   profiles.zsh  profile-name discovery with an mtime/size cache (completion, picker)
+#   use.zsh       aws-use / aws-unuse and the NUL-record protocol parser
+#   prompt.zsh    prompt segment, RPROMPT, powerlevel10k, live countdown
+#   refresh.zsh   precmd hook: auto-refresh near expiry
+
+0=${(%):-%N}
+typeset -g _awsprompt_dir=${0:A:h}
+
+source "$_awsprompt_dir/lib/settings.zsh"
+source "$_awsprompt_dir/lib/profiles.zsh"
+source "$_awsprompt_dir/lib/use.zsh"
+source "$_awsprompt_dir/lib/prompt.zsh"
+source "$_awsprompt_dir/lib/refresh.zsh"
+
+# Completion: `_aws-use` lives beside this file.  oh-my-zsh adds plugin folders to
+# fpath before compinit; for plain zsh we add it ourselves, and register with
+# compdef when compinit already ran.
+(( ${fpath[(Ie)$_awsprompt_dir]} )) || fpath=("$_awsprompt_dir" $fpath)
+autoload -Uz _aws-use
+(( ${+functions[compdef]} )) && compdef _aws-use aws-use
+
+_awsprompt_start

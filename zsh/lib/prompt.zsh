@@ -1,0 +1,134 @@
+# Prompt segment.  Everything is computed in precmd (or by aws-use / a sched
+# tick) into variables; prompts only reference them, so rendering forks nothing.
+#
+#   _awsprompt_text    plain text, e.g. "aws:dev@123456789012 eu-west-1 47m"
+#   _awsprompt_state   OK WARN CRITICAL EXPIRED PROD (empty: no profile)
+#   _awsprompt_prompt  the coloured, %-escaped prompt string
+#   _awsprompt_left    seconds left (empty: no expiry known)
+
+typeset -g _awsprompt_text= _awsprompt_state= _awsprompt_prompt= _awsprompt_left=
+typeset -g _awsprompt_rprompt=
+typeset -g _awsprompt_sched=    # non-empty while a countdown event is pending
+
+# _awsprompt_compute: fill the variables above from AWSPROMPT_PROFILE,
+# AWSPROMPT_ACCOUNT(_ALIAS), AWS_REGION and AWSPROMPT_EXPIRES.
+_awsprompt_compute() {
+  emulate -L zsh
+  local profile=${AWSPROMPT_PROFILE-}
+  if [[ -z $profile ]]; then
+    _awsprompt_text= _awsprompt_state= _awsprompt_prompt= _awsprompt_left=
+    return 0
+  fi
+  local text=$AWSPROMPT_PREFIX$profile state=OK REPLY pat
+  # Effective settings, inlined for speed (see _awsprompt_setting).
+  local -i warn=$AWSPROMPT_WARN crit=$AWSPROMPT_CRITICAL
+  local prod=$AWSPROMPT_PROD_PATTERNS
+  (( ${+_awsprompt_user_set[WARN]} )) || warn=${_awsprompt_cfg_warn:-$warn}
+  (( ${+_awsprompt_user_set[CRITICAL]} )) || crit=${_awsprompt_cfg_critical:-$crit}
+  (( ${+_awsprompt_user_set[PROD_PATTERNS]} )) || prod=${_awsprompt_cfg_prod:-$prod}
+  local account=${AWSPROMPT_ACCOUNT_ALIAS:-${AWSPROMPT_ACCOUNT-}}
+  local region=${AWS_REGION:-${AWS_DEFAULT_REGION-}}
+  [[ -n $account ]] && text+="@$account"
+  [[ -n $region && $region != $AWSPROMPT_DEFAULT_REGION ]] && text+=" $region"
+  _awsprompt_left=
+  if [[ ${AWSPROMPT_EXPIRES-} == <-> ]]; then
+    local -i left=$(( AWSPROMPT_EXPIRES - EPOCHSECONDS ))
+    _awsprompt_left=$left
+    if (( left <= 0 )); then
+      text+=" expired"; state=EXPIRED
+    else
+      local -i mins=$(( left / 60 ))
+      if (( mins >= 60 )); then
+        printf -v REPLY '%dh%02dm' $(( mins / 60 )) $(( mins % 60 ))
+      elif (( mins > 0 )); then
+        REPLY=${mins}m
+      else
+        REPLY='<1m'
+      fi
+      text+=" $REPLY"
+      if (( left < crit * 60 )); then state=CRITICAL
+      elif (( left < warn * 60 )); then state=WARN
+      fi
+    fi
+  fi
+  if [[ $state == OK ]]; then
+    for pat in ${=prod}; do
+      if [[ $profile == ${~pat} ]]; then state=PROD; break; fi
+    done
+  fi
+  local color=${(P)${:-AWSPROMPT_COLOR_$state}}
+  _awsprompt_text=$text
+  _awsprompt_state=$state
+  _awsprompt_prompt="%F{${color//\%/%%}}${text//\%/%%}%f"
+}
+
+# For oh-my-zsh themes: RPROMPT='$(awsprompt_prompt_info)' (a fork per prompt,
+# like aws_prompt_info).  Cheaper: RPROMPT='${_awsprompt_prompt}' (needs
+# prompt_subst, which oh-my-zsh sets).
+awsprompt_prompt_info() {
+  emulate -L zsh
+  _awsprompt_compute
+  print -rn -- "$_awsprompt_prompt"
+}
+
+# The ready RPROMPT segment: a reference to a variable, re-added in precmd if a
+# theme replaced RPROMPT after the plugin loaded.
+_awsprompt_rprompt_setup() {
+  emulate -L zsh
+  [[ $AWSPROMPT_RPROMPT == true ]] || return 0
+  # powerlevel10k owns its prompts: use the prompt_awsprompt segment there.
+  (( ${+functions[p10k]} )) && return 0
+  local ref='${_awsprompt_rprompt}'
+  [[ $RPROMPT == *$ref* ]] || RPROMPT=$ref$RPROMPT
+  if [[ -n $_awsprompt_prompt && ${RPROMPT//$ref/} == ?* ]]; then
+    _awsprompt_rprompt="$_awsprompt_prompt "
+  else
+    _awsprompt_rprompt=$_awsprompt_prompt
+  fi
+}
+
+# _awsprompt_update: recompute, then (re)schedule the live countdown.
+_awsprompt_update() {
+  _awsprompt_compute
+  [[ $AWSPROMPT_RPROMPT == true ]] && _awsprompt_rprompt_setup
+  [[ $AWSPROMPT_LIVE == true || -n $_awsprompt_sched ]] && _awsprompt_schedule
+  return 0
+}
+
+# Live countdown (AWSPROMPT_LIVE=true): one zsh/sched event at the next minute
+# boundary of the time left; it recomputes and redraws the prompt without
+# touching the line being typed.  No TMOUT/TRAPALRM.
+_awsprompt_schedule() {
+  emulate -L zsh
+  local -i i
+  if (( ${+zsh_scheduled_events} )); then
+    for (( i = $#zsh_scheduled_events; i > 0; i-- )); do
+      [[ $zsh_scheduled_events[i] == *:_awsprompt_tick ]] && sched -$i
+    done
+  fi
+  _awsprompt_sched=
+  [[ $AWSPROMPT_LIVE == true && -n $_awsprompt_left ]] || return 0
+  (( _awsprompt_left > 0 )) || return 0
+  zmodload zsh/sched 2>/dev/null || return 0
+  sched +$(( _awsprompt_left % 60 + 1 )) _awsprompt_tick
+  _awsprompt_sched=1
+}
+
+_awsprompt_tick() {
+  emulate -L zsh
+  _awsprompt_update
+  zle && zle .reset-prompt
+  return 0
+}
+
+# powerlevel10k: add `awsprompt` to POWERLEVEL9K_{LEFT,RIGHT}_PROMPT_ELEMENTS and
+# style it with POWERLEVEL9K_AWSPROMPT_{OK,WARN,CRITICAL,EXPIRED,PROD}_FOREGROUND.
+prompt_awsprompt() {
+  emulate -L zsh
+  _awsprompt_compute
+  [[ -n $_awsprompt_state ]] || return 0
+  p10k segment -s "$_awsprompt_state" -t "${_awsprompt_text//\%/%%}"
+}
+instant_prompt_awsprompt() {
+  prompt_awsprompt
+}

@@ -1,0 +1,205 @@
+# aws-use / aws-unuse and the shell protocol.
+#
+# `awsprompt export PROFILE --format zsh` prints NUL-terminated records on stdout:
+#   export\0NAME\0VALUE\0   unset\0NAME\0   set\0NAME\0VALUE\0
+# We validate every record (names from the fixed lists below) before applying any,
+# never eval anything, and keep secrets only in locals.
+
+typeset -ga _awsprompt_export_names=(
+  AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION
+  AWS_REGION AWS_DEFAULT_REGION AWS_VAULT AWSPROMPT_PROFILE AWSPROMPT_ACCOUNT
+  AWSPROMPT_ACCOUNT_ALIAS AWSPROMPT_EXPIRES AWS_CONTAINER_CREDENTIALS_FULL_URI
+  AWS_CONTAINER_AUTHORIZATION_TOKEN AWSPROMPT_SERVER_PID
+)
+typeset -ga _awsprompt_unset_names=(
+  $_awsprompt_export_names
+  AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SECURITY_TOKEN AWS_SESSION_EXPIRATION
+  AWSUME_PROFILE AWSUME_EXPIRATION
+)
+typeset -ga _awsprompt_set_names=(
+  _awsprompt_cfg_warn _awsprompt_cfg_critical _awsprompt_cfg_prod _awsprompt_cfg_refresh
+)
+# Exit code from Python: a fresh MFA code is needed but --no-prompt was given.
+typeset -gi _awsprompt_exit_need_mfa=17
+# Previous profile (for `aws-use -`) and the options of the last switch (reused
+# by auto-refresh; never the MFA code).
+typeset -g _awsprompt_prev_profile=
+typeset -ga _awsprompt_last_opts=()
+# Names exported by the last successful switch.
+typeset -ga _awsprompt_exported=()
+
+_awsprompt_usage() {
+  print -u2 -r -- "usage: aws-use PROFILE [--duration D] [--region R] [--mfa-token CODE]
+       aws-use            pick a profile (fzf or a numbered menu)
+       aws-use -          back to the previous profile
+       aws-use -u         remove every variable aws-use set (same as aws-unuse)"
+}
+
+aws-use() {
+  emulate -L zsh
+  local profile
+  local -a opts
+  case ${1-} in
+    -h|--help) _awsprompt_usage; return 0 ;;
+    -u|--unset) _awsprompt_unuse; return 0 ;;
+    --server)
+      # Reserved: `aws-use --server PROFILE` (container credentials server) comes
+      # in a later release; it will export AWS_CONTAINER_* via the same protocol.
+      print -u2 -r -- "aws-use: --server is not available yet"
+      return 2 ;;
+    -)
+      if [[ -z $_awsprompt_prev_profile ]]; then
+        print -u2 -r -- "aws-use: no previous profile"
+        return 1
+      fi
+      profile=$_awsprompt_prev_profile; shift ;;
+    '')
+      (( $# )) && shift
+      _awsprompt_pick || return $?
+      profile=$REPLY ;;
+    -*) _awsprompt_usage; return 2 ;;
+    *) profile=$1; shift ;;
+  esac
+  while (( $# )); do
+    case $1 in
+      --duration|--region|--mfa-token)
+        if (( $# < 2 )) || [[ -z $2 ]]; then
+          print -u2 -r -- "aws-use: $1 needs a value"; return 2
+        fi
+        opts+=("$1" "$2"); shift 2 ;;
+      --duration=?*|--region=?*|--mfa-token=?*)
+        opts+=("${1%%=*}" "${1#*=}"); shift ;;
+      *) print -u2 -r -- "aws-use: unknown argument: $1"; _awsprompt_usage; return 2 ;;
+    esac
+  done
+  if ! _awsprompt_valid_name "$profile"; then
+    print -u2 -r -- "aws-use: invalid profile name: ${(q+)profile}"
+    return 2
+  fi
+  _awsprompt_switch "$profile" "${opts[@]}"
+}
+
+aws-unuse() {
+  emulate -L zsh
+  _awsprompt_unuse
+}
+
+# _awsprompt_switch PROFILE [OPTS...]: run export and apply it (interactive:
+# Python may prompt for an MFA code on /dev/tty, so the tty is left alone).
+_awsprompt_switch() {
+  emulate -L zsh
+  local profile=$1 old=${AWSPROMPT_PROFILE-}
+  shift
+  local -a cmd reply
+  _awsprompt_command; cmd=("${reply[@]}")
+  local out
+  local -i rc
+  out="$("${cmd[@]}" export "$profile" --format zsh "$@")"
+  rc=$?
+  if (( rc )); then
+    out=
+    return rc
+  fi
+  if ! _awsprompt_apply "$out"; then
+    out=
+    print -u2 -r -- "aws-use: refused the output of ${(j: :)${(q+)cmd}} export (malformed or unexpected variable); nothing changed"
+    return 3
+  fi
+  out=
+  # Remember the options for auto-refresh, without the MFA code.
+  local -a keep
+  local -i i
+  for (( i = 1; i < $#; i += 2 )); do
+    [[ ${@[i]} == --mfa-token ]] || keep+=("${@[i]}" "${@[i+1]}")
+  done
+  _awsprompt_last_opts=("${keep[@]}")
+  [[ -n $old && $old != ${AWSPROMPT_PROFILE-} ]] && _awsprompt_prev_profile=$old
+  _awsprompt_refresh_reset
+  _awsprompt_update
+  return 0
+}
+
+# _awsprompt_apply OUTPUT: parse the NUL records; apply them only if all are
+# valid.  Returns 1 (and changes nothing) otherwise.
+_awsprompt_apply() {
+  emulate -L zsh
+  [[ -n $1 && ${1[-1]} == $'\0' ]] || return 1
+  local -a f=("${(@0)1}")
+  f[-1]=()              # the empty field after the final NUL
+  local -i i=1 n=$#f
+  local -a ops names
+  while (( i <= n )); do
+    case $f[i] in
+      export)
+        (( i + 2 <= n )) && (( ${_awsprompt_export_names[(Ie)$f[i+1]]} )) || return 1
+        ops+=(x $i); names+=("$f[i+1]"); i+=3 ;;
+      set)
+        (( i + 2 <= n )) && (( ${_awsprompt_set_names[(Ie)$f[i+1]]} )) || return 1
+        if [[ $f[i+1] != _awsprompt_cfg_prod && $f[i+2] != <-> ]]; then return 1; fi
+        ops+=(s $i); i+=3 ;;
+      unset)
+        (( i + 1 <= n )) && (( ${_awsprompt_unset_names[(Ie)$f[i+1]]} )) || return 1
+        ops+=(u $i); i+=2 ;;
+      *) return 1 ;;
+    esac
+  done
+  (( ${names[(Ie)AWSPROMPT_PROFILE]} )) || return 1
+  # Variables we exported last time and are not part of the new state go away.
+  local name
+  for name in "${_awsprompt_exported[@]}"; do
+    (( ${names[(Ie)$name]} )) || unset -- "$name"
+  done
+  for (( i = 1; i < $#ops; i += 2 )); do
+    local -i k=$ops[i+1]
+    case $ops[i] in
+      x) typeset -gx -- "$f[k+1]=$f[k+2]" ;;
+      s) typeset -g -- "$f[k+1]=$f[k+2]" ;;
+      u) unset -- "$f[k+1]" ;;
+    esac
+  done
+  _awsprompt_exported=("${names[@]}")
+  f=()
+  return 0
+}
+
+_awsprompt_unuse() {
+  emulate -L zsh
+  local name
+  # `aws-use -` after `aws-use -u` goes back to the profile just left.
+  [[ -n ${AWSPROMPT_PROFILE-} ]] && _awsprompt_prev_profile=$AWSPROMPT_PROFILE
+  for name in "${_awsprompt_unset_names[@]}" "${_awsprompt_set_names[@]}"; do
+    unset -- "$name"
+  done
+  _awsprompt_exported=()
+  _awsprompt_refresh_reset
+  _awsprompt_update
+  return 0
+}
+
+# _awsprompt_pick -> REPLY: a profile chosen interactively (fzf, else select),
+# most frecent first.
+_awsprompt_pick() {
+  emulate -L zsh
+  local -a reply names
+  _awsprompt_ranked_names; names=("${reply[@]}")
+  if (( ! $#names )); then
+    print -u2 -r -- "aws-use: no profiles found (add one with: awsprompt add NAME)"
+    return 1
+  fi
+  local picker=$AWSPROMPT_PICKER
+  if [[ $picker == auto ]]; then
+    (( ${+commands[fzf]} )) && picker=fzf || picker=select
+  fi
+  REPLY=
+  if [[ $picker == fzf ]]; then
+    REPLY=$(print -rl -- "${names[@]}" | fzf --height=40% --reverse --no-multi --prompt='aws-use> ')
+  else
+    local PROMPT3='profile number: ' choice
+    select choice in "${names[@]}"; do
+      [[ -n $choice ]] && REPLY=$choice
+      break
+    done
+  fi
+  [[ -n $REPLY ]] || return 1
+  _awsprompt_valid_name "$REPLY"
+}
