@@ -69,7 +69,7 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
 
 def cli(
     *args: str,
-    input: str | None = None,  # noqa: A002 - mirrors subprocess.run
+    input: str | None = None,
     env: dict[str, str] | None = None,
     timeout: float = 60,
 ) -> subprocess.CompletedProcess[str]:
