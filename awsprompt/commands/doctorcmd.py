@@ -1,0 +1,51 @@
+"""`doctor`: check the setup for problems and say how to fix each one."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from awsprompt.commands._common import write_stdout
+from awsprompt.errors import ProblemsFound
+
+_STYLE = {"ok": "[green]ok[/]", "warn": "[yellow]warn[/]", "fail": "[bold red]FAIL[/]"}
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the doctor command to the parser."""
+    p = sub.add_parser(
+        "doctor",
+        help="check the setup for problems and suggest fixes",
+        description="Check plaintext keys, permissions, profiles, MFA, key age,"
+        " credential_process commands, the zsh plugin, the environment and the agent."
+        " Exit 20 when a check fails (warnings alone exit 0).",
+    )
+    p.add_argument("--json", action="store_true", help="print the findings as a JSON array")
+    p.set_defaults(func=cmd_doctor)
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Run every check, print a table (or JSON), exit 20 on failures."""
+    from awsprompt import doctor
+
+    results = doctor.run()
+    if args.json:
+        write_stdout(json.dumps([r.to_json() for r in results], indent=2) + "\n")
+    else:
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(box=None, header_style="bold", pad_edge=False)
+        for col in ("CHECK", "STATUS", "FINDING", "FIX"):
+            table.add_column(col)
+        for r in results:
+            table.add_row(Text(r.name), _STYLE[r.status], Text(r.message), Text(r.fix))
+        Console(highlight=False).print(table)
+    fails = sum(r.status == "fail" for r in results)
+    if fails:
+        raise ProblemsFound(
+            f"doctor found {fails} problem{'s' if fails != 1 else ''}",
+            hint="each FIX column says what to do",
+        )
+    return 0
