@@ -13,7 +13,11 @@ COMMAND_MODULES = (
     "vaultcmds",
     "credcmds",
     "agentcmds",
+    "servecmd",
     "logincmd",
+    "rotatecmd",
+    "importcmd",
+    "doctorcmd",
 )
 
 

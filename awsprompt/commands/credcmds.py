@@ -56,6 +56,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--json", "-j", action="store_true", help="print credential_process JSON and exit"
     )
+    p.add_argument(
+        "--server",
+        "-s",
+        action="store_true",
+        help="serve refreshed credentials to the command from a local endpoint"
+        " (AWS_CONTAINER_CREDENTIALS_FULL_URI) instead of giving it keys",
+    )
     p.add_argument("command", nargs="*", help="the command to run, after `--`")
     p.set_defaults(func=cmd_exec)
 
@@ -109,6 +116,8 @@ def session_env(session: Session, region: str | None, *, alias: bool = False) ->
 
 def cmd_exec(args: argparse.Namespace) -> int:
     """Run the command (exec, so its exit code is ours) or print credential_process JSON."""
+    if getattr(args, "server", False):
+        return _exec_with_server(args)
     session = get_session(args, no_session=args.no_session)
     creds = session.credentials
     if args.json:
@@ -135,6 +144,36 @@ def cmd_exec(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"cannot run {command[0]!r}: {exc.strerror}") from None
     return 0  # pragma: no cover - execvpe does not return
+
+
+def _exec_with_server(args: argparse.Namespace) -> int:
+    """exec --server: the child gets a local endpoint and its token, never keys."""
+    from awsprompt import credserver
+    from awsprompt.commands.servecmd import session_provider
+
+    if args.json or args.no_session:
+        raise UsageError("--server cannot be combined with --json or --no-session")
+    command = list(args.command) + list(getattr(args, "child_argv", []))
+    if not command:
+        command = [os.environ.get("SHELL") or "/bin/sh"]
+    session, provider = session_provider(args, prompt=not args.no_prompt)
+    server = credserver.CredentialServer(provider)
+    # A token file would win over our token in the SDKs.
+    drop = (*SCRUB, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    if os.environ.get("AWSPROMPT_PROFILE"):
+        env.pop("AWS_REGION", None)
+        env.pop("AWS_DEFAULT_REGION", None)
+    region = args.region or session.region
+    env.update(
+        credserver.container_vars(
+            server.url, server.token, session.profile.name, session.account, region
+        )
+    )
+    try:
+        return credserver.run_child(server, command, env)
+    except OSError as exc:
+        raise UsageError(f"cannot run {command[0]!r}: {exc.strerror}") from None
 
 
 def cmd_export(args: argparse.Namespace) -> int:
