@@ -98,16 +98,19 @@ class Agent:
             return {"ok": True, "plaintext": crypto.b64e(plain)}
         return {"ok": False, "error": "unknown op"}
 
-    def serve(self, server: socket.socket) -> None:
-        """Answer requests until the key is wiped or a time-out passes."""
+    def serve(self, server: socket.socket, wake: socket.socket | None = None) -> None:
+        """Answer requests until the key is wiped or a time-out passes (WAKE: signal fd)."""
         while self._key:
             idle_left, abs_left = self.seconds_left()
             wait = min(idle_left, abs_left)
             if wait <= 0:
                 self.wipe()
                 break
-            ready, _, _ = select.select([server], [], [], min(wait, 60.0))
-            if not ready:
+            watched = [server, wake] if wake is not None else [server]
+            ready, _, _ = select.select(watched, [], [], min(wait, 60.0))
+            if wake is not None and wake in ready:
+                wake.recv(512)  # drain: the signal's handler has run by now
+            if server not in ready:
                 continue
             conn, _ = server.accept()
             with conn:
@@ -157,11 +160,15 @@ def main() -> int:
     del key, setup
     signal.signal(signal.SIGTERM, lambda *_: (agent.wipe(), sys.exit(0)))
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    # A SIGTERM landing just before select() would otherwise wait out its time-out.
+    wake, wake_w = socket.socketpair()
+    wake_w.setblocking(False)
+    signal.set_wakeup_fd(wake_w.fileno())
     sys.stdout.write("ready\n")
     sys.stdout.flush()
     sys.stdout.close()
     try:
-        agent.serve(server)
+        agent.serve(server, wake)
     finally:
         agent.wipe()
         server.close()

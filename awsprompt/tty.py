@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import sys
 import termios
@@ -21,7 +22,9 @@ def _open_tty() -> Iterator[IO[str]]:
             "no terminal to prompt on",
             hint="run it from a terminal, or give the value another way (see --help)",
         ) from None
-    with open(fd, "r+", encoding="utf-8", closefd=True) as tty:
+    # A terminal is not seekable, so open() in "r+" mode refuses it: wrap the raw file
+    # (as getpass does).
+    with io.TextIOWrapper(io.FileIO(fd, "r+", closefd=True), encoding="utf-8") as tty:
         yield tty
 
 

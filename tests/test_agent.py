@@ -1,0 +1,549 @@
+"""The unlock agent: one unlock serves later commands; socket, peer check, time-outs, lock."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import resource
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pexpect
+import pytest
+from conftest import PASSPHRASE, ROOT, MotoServer, Sandbox, cli
+
+from awsprompt import agentclient, paths
+from awsprompt.errors import ExitCode
+from awsprompt.vault.filevault import FileVault, key_check
+
+KEY_ID = "AKIAEXAMPLEAGENT0001"
+SECRET = "AgentSecretSENTINEL/0000000000000000000"
+SYSTEM_PYTHON = "/usr/bin/python3"  # nobody cannot run the test interpreter under /root
+NOBODY = ("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups")
+# Connect, ask for status, print what came back (b'' when the agent hung up without a word).
+CLIENT = """
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(5)
+s.connect(sys.argv[1])
+buf = b''
+try:
+    s.sendall(b'{"op": "status"}\\n')
+    while chunk := s.recv(65536):
+        buf += chunk
+except (BrokenPipeError, ConnectionResetError):
+    pass
+print(repr(buf))
+"""
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def agent_pids(folder: Path) -> list[int]:
+    """Live agent processes serving FOLDER (their working directory is the runtime folder)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+            cwd = os.readlink(entry / "cwd")
+        except OSError:
+            continue
+        if b"awsprompt.agent" in cmdline and cwd == str(folder):
+            pids.append(int(entry.name))
+    return pids
+
+
+def alive(pid: int) -> bool:
+    """True while PID exists and is not a zombie."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return False
+    return fields[0] != "Z"
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
+    """Poll CONDITION until it holds or TIMEOUT passes; return its last value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def the_agent() -> int:
+    """The PID of the one agent serving this test's runtime folder."""
+    pids = agent_pids(paths.runtime_dir())
+    assert len(pids) == 1, pids
+    return pids[0]
+
+
+def run_detached(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m awsprompt ARGS` with no terminal at all (new session, stdin /dev/null)."""
+    full = {**os.environ, **(env or {})}
+    for var in ("AWSPROMPT_PASSPHRASE", "AWS_VAULT_FILE_PASSPHRASE"):
+        full.pop(var, None)
+    return subprocess.run(
+        [sys.executable, *args],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=full,
+        cwd=ROOT,
+        start_new_session=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def add_key(profile: str = "base") -> None:
+    """Store a key for PROFILE (creating the vault), passphrase from the environment."""
+    result = cli(
+        "add",
+        profile,
+        "--env",
+        env={
+            "AWS_ACCESS_KEY_ID": KEY_ID,
+            "AWS_SECRET_ACCESS_KEY": SECRET,
+            "AWSPROMPT_PASSPHRASE": PASSPHRASE,
+        },
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def unlock(*args: str, var: str = "AWSPROMPT_PASSPHRASE") -> None:
+    """`awsprompt unlock ARGS` with the passphrase in VAR for this one call."""
+    result = cli("unlock", *args, env={var: PASSPHRASE})
+    assert result.returncode == 0, result.stderr
+    assert agentclient.socket_path().exists()
+
+
+def warm_cache(moto: MotoServer) -> dict[str, object]:
+    """A vault key for `base`, one `exec -j base` through moto (sessions cached); its output."""
+    add_key()
+    result = cli("exec", "-j", "base", env={"AWSPROMPT_PASSPHRASE": PASSPHRASE})
+    assert result.returncode == 0, result.stderr
+    return dict(json.loads(result.stdout))
+
+
+def status_json() -> dict[str, object]:
+    """`awsprompt status --json`, run without a terminal or passphrase."""
+    result = run_detached("-m", "awsprompt", "status", "--json")
+    assert result.returncode == 0, result.stderr
+    return dict(json.loads(result.stdout))
+
+
+def vault_key() -> bytes:
+    """The vault's data key, derived in this process from the passphrase."""
+    vault = FileVault(
+        passphrase=lambda _creating: PASSPHRASE, agent=lambda _c: None, offer_agent=False
+    )
+    vault.cipher()
+    key = vault.unlocked_data_key()
+    assert key is not None
+    return key
+
+
+@pytest.fixture
+def agent(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Agent use allowed; afterwards `lock`, then kill any agent this test left running."""
+    monkeypatch.delenv("AWSPROMPT_NO_AGENT")
+    yield paths.runtime_dir()
+    folder = paths.runtime_dir()
+    if folder.exists():
+        folder.chmod(0o700)
+    cli("lock")
+    for pid in agent_pids(folder):
+        os.kill(pid, signal.SIGKILL)
+
+
+# --- one unlock, then no passphrase ---------------------------------------------------------
+
+
+def test_after_unlock_exec_is_served_without_passphrase_or_terminal(
+    sandbox: Sandbox, private_moto: MotoServer, agent: Path
+) -> None:
+    """After `unlock`, `exec -j` works from the cache with no passphrase source and no tty."""
+    first = warm_cache(private_moto)
+    private_moto.stop()  # from now on only the cache can answer
+    locked = run_detached("-m", "awsprompt", "exec", "-j", "base")
+    assert locked.returncode == ExitCode.NO_TERMINAL, locked.stderr
+    unlock()
+    result = run_detached("-m", "awsprompt", "exec", "-j", "base")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == first
+    assert "Passphrase" not in result.stderr
+
+
+def test_status_and_list_show_the_unlocked_vault(
+    sandbox: Sandbox, moto: MotoServer, agent: Path
+) -> None:
+    """`status` reports unlocked with time left; `list` shows the cached session, no prompt."""
+    warm_cache(moto)
+    assert status_json()["unlocked"] is False
+    unlock("--ttl", "2h", "--idle", "30m")
+    state = status_json()
+    assert state["unlocked"] is True
+    assert state["agent_socket"] == str(agentclient.socket_path())
+    assert 1700 < int(str(state["seconds_left"])) <= 1800
+    assert state["keys"] == 1
+    text = run_detached("-m", "awsprompt", "status")
+    assert text.returncode == 0
+    assert text.stdout.startswith("Unlocked for ")
+    listing = run_detached("-m", "awsprompt", "list", "--json")
+    assert listing.returncode == 0, listing.stderr
+    (row,) = [r for r in json.loads(listing.stdout) if r["name"] == "base"]
+    assert row["sessions"] and row["sessions"][0]["seconds_left"] > 0
+
+
+def test_exec_through_the_agent_derives_no_key(
+    sandbox: Sandbox, moto: MotoServer, agent: Path
+) -> None:
+    """With the agent and a warm cache, `exec -j` never imports cryptography (no KDF, no AES)."""
+    warm_cache(moto)
+    crypto_import = re.compile(r"\|\s+cryptography(\.|$)", re.MULTILINE)
+    unlock()
+    result = run_detached("-X", "importtime", "-m", "awsprompt", "exec", "-j", "base")
+    assert result.returncode == 0, result.stderr
+    assert "import time:" in result.stderr
+    assert not crypto_import.search(result.stderr)
+    # The same command without the agent does import it: the check above can fail.
+    control = cli(
+        "exec",
+        "-j",
+        "base",
+        env={
+            "AWSPROMPT_NO_AGENT": "1",
+            "AWSPROMPT_PASSPHRASE": PASSPHRASE,
+            "PYTHONPROFILEIMPORTTIME": "1",
+        },
+    )
+    assert control.returncode == 0, control.stderr
+    assert crypto_import.search(control.stderr)
+
+
+def test_add_through_the_agent_keeps_the_vault_openable(sandbox: Sandbox, agent: Path) -> None:
+    """`add` while unlocked needs no passphrase, and the passphrase still opens the result."""
+    add_key()
+    unlock()
+    added = run_detached(
+        "-m",
+        "awsprompt",
+        "add",
+        "second",
+        "--env",
+        env={"AWS_ACCESS_KEY_ID": "AKIAEXAMPLEAGENT0002", "AWS_SECRET_ACCESS_KEY": SECRET},
+    )
+    assert added.returncode == 0, added.stderr
+    assert cli("lock").returncode == 0
+    code = "import os; print(os.environ['AWS_ACCESS_KEY_ID'])"
+    result = cli(
+        "exec",
+        "--no-session",
+        "second",
+        "--",
+        sys.executable,
+        "-c",
+        code,
+        env={"AWSPROMPT_PASSPHRASE": PASSPHRASE},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "AKIAEXAMPLEAGENT0002"
+
+
+def test_agent_holding_another_key_is_ignored(sandbox: Sandbox, agent: Path) -> None:
+    """An agent holding some other vault's key is not used: the vault stays locked."""
+    add_key()
+    agentclient.start(os.urandom(32), idle=30.0, absolute=30.0)
+    assert agentclient.status() is not None
+    assert status_json()["unlocked"] is False
+    result = run_detached("-m", "awsprompt", "exec", "--no-session", "base", "--", "true")
+    assert result.returncode == ExitCode.NO_TERMINAL, result.stderr
+
+
+# --- the socket ---------------------------------------------------------------------------
+
+
+def test_socket_is_0600_in_a_0700_folder(sandbox: Sandbox, agent: Path) -> None:
+    """The agent's socket is mode 0600 inside a 0700 folder, both owned by the user."""
+    add_key()
+    unlock()
+    sock = agentclient.socket_path()
+    assert sock.parent == Path(os.environ["XDG_RUNTIME_DIR"]) / "awsprompt"
+    st = os.lstat(sock)
+    assert stat.S_ISSOCK(st.st_mode)
+    assert stat.S_IMODE(st.st_mode) == 0o600
+    folder = os.lstat(sock.parent)
+    assert stat.S_IMODE(folder.st_mode) == 0o700
+    assert st.st_uid == folder.st_uid == os.getuid()
+
+
+@pytest.fixture
+def shared_runtime(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """XDG_RUNTIME_DIR in a folder other users can traverse (the sandbox's parents are 0700)."""
+    if not (os.geteuid() == 0 and shutil.which("setpriv") and os.access(SYSTEM_PYTHON, os.X_OK)):
+        pytest.skip("needs root, setpriv and a system python another user can run")
+    top = Path(tempfile.mkdtemp(prefix="awsprompt-peer-"))
+    top.chmod(0o711)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(top))
+    yield top
+    folder = top / "awsprompt"
+    if folder.exists():
+        folder.chmod(0o700)
+    cli("lock")
+    for pid in agent_pids(folder):
+        os.kill(pid, signal.SIGKILL)
+    shutil.rmtree(top)
+
+
+def test_connection_from_another_uid_is_refused(shared_runtime: Path, agent: Path) -> None:
+    """A client running as `nobody` that reaches the socket is hung up on without an answer."""
+    add_key()
+    unlock()
+    sock = agentclient.socket_path()
+    assert sock.parent.parent == shared_runtime
+    # Open the folder and the socket to everyone, so only SO_PEERCRED stands in the way.
+    sock.parent.chmod(0o711)
+    sock.chmod(0o666)
+    try:
+        own = subprocess.run(
+            [SYSTEM_PYTHON, "-c", CLIENT, str(sock)],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        )
+        other = subprocess.run(
+            [*NOBODY, SYSTEM_PYTHON, "-c", CLIENT, str(sock)],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+            cwd="/",
+        )
+    finally:
+        sock.chmod(0o600)
+        sock.parent.chmod(0o700)
+    assert own.returncode == 0, own.stderr
+    assert '"check"' in own.stdout  # the same client as the owner gets an answer
+    assert other.returncode == 0, other.stderr
+    assert other.stdout.strip() == "b''"
+    assert agentclient.status() is not None  # and the agent keeps serving its owner
+
+
+# --- time-outs and lock -------------------------------------------------------------------
+
+
+def test_idle_timeout_wipes_the_key_and_stops_the_agent(sandbox: Sandbox, agent: Path) -> None:
+    """An agent unused for its idle time forgets the key, exits and removes its socket."""
+    started = time.monotonic()
+    agentclient.start(os.urandom(32), idle=1.0, absolute=30.0)
+    pid = the_agent()
+    assert agentclient.status() is not None
+    assert wait_for(lambda: agentclient.status() is None)
+    assert time.monotonic() - started >= 0.9
+    assert wait_for(lambda: not alive(pid))
+    assert not agentclient.socket_path().exists()
+
+
+def test_absolute_timeout_expires_even_while_in_use(sandbox: Sandbox, agent: Path) -> None:
+    """Requests reset the idle timer but not the absolute limit."""
+    agentclient.start(os.urandom(32), idle=30.0, absolute=1.5)
+    pid = the_agent()
+    cipher = agentclient.AgentCipher()
+    deadline = time.monotonic() + 1.0
+    while time.monotonic() < deadline:
+        nonce, ct = cipher.seal("vault", b"x", b"aad")
+        assert cipher.unseal("vault", nonce, ct, b"aad") == b"x"
+        time.sleep(0.1)
+    assert wait_for(lambda: agentclient.status() is None, timeout=3.0)
+    assert wait_for(lambda: not alive(pid))
+
+
+def test_requests_keep_an_idle_agent_alive(sandbox: Sandbox, agent: Path) -> None:
+    """Seal/unseal requests restart the idle timer; status requests alone do not."""
+    agentclient.start(os.urandom(32), idle=1.0, absolute=30.0)
+    cipher = agentclient.AgentCipher()
+    for _ in range(4):
+        time.sleep(0.5)
+        cipher.seal("session-cache", b"x", b"")
+    assert agentclient.status() is not None
+
+
+def test_lock_wipes_the_key_and_stops_the_agent(
+    sandbox: Sandbox, moto: MotoServer, agent: Path
+) -> None:
+    """`lock` stops the agent: no status, no socket, no process, and the vault asks again."""
+    warm_cache(moto)
+    unlock()
+    pid = the_agent()
+    result = cli("lock")
+    assert result.returncode == 0
+    assert "Vault locked" in result.stderr
+    assert agentclient.status() is None
+    assert wait_for(lambda: not agentclient.socket_path().exists())
+    assert wait_for(lambda: not alive(pid))
+    assert status_json()["unlocked"] is False
+    again = run_detached("-m", "awsprompt", "exec", "-j", "base")
+    assert again.returncode == ExitCode.NO_TERMINAL
+    assert "already locked" in cli("lock").stderr
+
+
+def test_unlock_again_replaces_the_agent(sandbox: Sandbox, agent: Path) -> None:
+    """A second `unlock` stops the first agent and leaves exactly one serving the socket."""
+    add_key()
+    unlock()
+    first = the_agent()
+    unlock()
+    assert wait_for(lambda: not alive(first))
+    second = the_agent()
+    assert second != first
+    assert status_json()["unlocked"] is True
+
+
+# --- what the agent process exposes -------------------------------------------------------
+
+
+@pytest.mark.parametrize("var", ["AWSPROMPT_PASSPHRASE", "AWS_VAULT_FILE_PASSPHRASE"])
+def test_agent_argv_and_environment_hold_no_secret(sandbox: Sandbox, agent: Path, var: str) -> None:
+    """Neither the passphrase nor the data key appear in the agent's argv or environment."""
+    add_key()
+    unlock(var=var)
+    key = vault_key()
+    status = agentclient.status()
+    assert status is not None
+    assert status["check"] == key_check(key)  # the agent holds exactly this key
+    pid = the_agent()
+    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    environ = Path(f"/proc/{pid}/environ").read_bytes()
+    names = {item.split(b"=", 1)[0] for item in environ.split(b"\0") if item}
+    assert b"awsprompt.agent" in cmdline
+    assert b"XDG_RUNTIME_DIR" in names  # the environment really was read
+    for blob in (cmdline, environ):
+        assert PASSPHRASE.encode() not in blob
+        assert base64.b64encode(key) not in blob
+        assert key not in blob
+        assert key.hex().encode() not in blob
+    assert not names & {b"AWSPROMPT_PASSPHRASE", b"AWS_VAULT_FILE_PASSPHRASE"}
+
+
+def test_agent_refuses_core_dumps(sandbox: Sandbox, agent: Path) -> None:
+    """The agent sets its core-file limit to 0 even when started with core dumps allowed."""
+    add_key()
+    old = resource.getrlimit(resource.RLIMIT_CORE)
+    resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    try:
+        unlock()
+    finally:
+        resource.setrlimit(resource.RLIMIT_CORE, old)
+    limits = Path(f"/proc/{the_agent()}/limits").read_text()
+    (line,) = [x for x in limits.splitlines() if x.startswith("Max core file size")]
+    assert line.split()[4:6] == ["0", "0"]
+
+
+def test_agent_makes_itself_undumpable(sandbox: Sandbox) -> None:
+    """Run as `nobody`, the agent's /proc files belong to root: PR_SET_DUMPABLE 0 took effect."""
+    if not (os.geteuid() == 0 and shutil.which("setpriv") and os.access(SYSTEM_PYTHON, os.X_OK)):
+        pytest.skip("needs root, setpriv and a system python another user can run")
+    top = Path(tempfile.mkdtemp(prefix="awsprompt-dump-"))
+    top.chmod(0o711)
+    folder = top / "run"
+    folder.mkdir(mode=0o700)
+    shutil.chown(folder, "nobody", "nogroup")
+    setup = {
+        "key": base64.b64encode(os.urandom(32)).decode(),
+        "socket": str(folder / "agent.sock"),
+        "idle": 30,
+        "absolute": 30,
+    }
+    proc = subprocess.Popen(
+        [*NOBODY, SYSTEM_PYTHON, "-m", "awsprompt.agent"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env={"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT)},
+        cwd="/",
+    )
+    try:
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(json.dumps(setup).encode() + b"\n")
+        proc.stdin.close()
+        assert proc.stdout.readline() == b"ready\n"
+        status = Path(f"/proc/{proc.pid}/status").read_text()
+        assert re.search(r"^Uid:\s+65534\s", status, re.MULTILINE)
+        assert os.stat(f"/proc/{proc.pid}/environ").st_uid == 0
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise AssertionError("the agent ignored SIGTERM") from None
+        finally:
+            shutil.rmtree(top)
+
+
+# --- the offer after a typed passphrase -----------------------------------------------------
+
+
+def spawn_add(profile: str) -> pexpect.spawn:
+    """`awsprompt add PROFILE --env` on a pty, with no passphrase in the environment."""
+    env = {k: v for k, v in os.environ.items() if k != "AWSPROMPT_PASSPHRASE"}
+    env.update({"AWS_ACCESS_KEY_ID": KEY_ID, "AWS_SECRET_ACCESS_KEY": SECRET})
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "awsprompt", "add", profile, "--env"],
+        env=env,
+        cwd=str(ROOT),
+        encoding="utf-8",
+        timeout=20,
+    )
+
+
+@pytest.mark.parametrize(("answer", "started"), [("y", True), ("n", False)])
+def test_typed_passphrase_offers_the_agent(
+    sandbox: Sandbox, agent: Path, answer: str, started: bool
+) -> None:
+    """After a typed passphrase, `add` offers the agent; yes starts it, no does not."""
+    add_key()
+    child = spawn_add("second")
+    child.expect("Passphrase for the awsprompt vault:")
+    child.sendline(PASSPHRASE)
+    child.expect(r"Keep the vault unlocked in the background .*\[Y/n\]")
+    child.sendline(answer)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert status_json()["unlocked"] is started
+    assert status_json()["keys"] == 2
+    assert bool(agent_pids(paths.runtime_dir())) is started
+
+
+def test_no_offer_when_settings_say_so(sandbox: Sandbox, agent: Path) -> None:
+    """With `agent: {offer: false}` a typed passphrase is not followed by the offer."""
+    add_key()
+    (sandbox.state / "config.yaml").write_text("agent:\n  offer: false\n")
+    child = spawn_add("second")
+    child.expect("Passphrase for the awsprompt vault:")
+    child.sendline(PASSPHRASE)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert "Keep the vault" not in str(child.before)
+    assert "Added keys for 'second'" in str(child.before)
+    assert not agentclient.socket_path().exists()
+    assert agent_pids(paths.runtime_dir()) == []
