@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "credcmds",
     "agentcmds",
     "servecmd",
+    "democmd",
     "logincmd",
     "rotatecmd",
     "importcmd",

@@ -254,3 +254,113 @@ def interactive(box: Sandbox) -> int:
     env = dict(box.env)
     env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '/usr/bin:/bin')}"
     return subprocess.run([zsh, "-i"], env=env, check=False).returncode
+
+
+@dataclass
+class Step:
+    """One step of the scripted tour and what it showed."""
+
+    title: str
+    command: str
+    ok: bool
+    output: str
+
+
+def _identity(box: Sandbox, doc: str) -> str:
+    """The caller ARN for credential_process JSON, asked of the emulation."""
+    import boto3
+
+    creds = json.loads(doc)
+    sts = boto3.client(
+        "sts",
+        endpoint_url=box.endpoint,
+        region_name=REGION,
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds.get("SessionToken"),
+    )
+    return str(sts.get_caller_identity()["Arn"])
+
+
+def _cli_step(box: Sandbox, title: str, *args: str, ok_codes: tuple[int, ...] = (0,)) -> Step:
+    result = box.run(*args, check=False)
+    ok = result.returncode in ok_codes
+    text = result.stdout if ok and result.stdout.strip() else result.stderr
+    return Step(title, "awsprompt " + " ".join(args), ok, text.rstrip())
+
+
+def _role_step(box: Sandbox, title: str, *args: str) -> Step:
+    result = box.run("exec", *args, "-j", check=False)
+    if result.returncode != 0:
+        return Step(title, "awsprompt exec " + " ".join(args), False, result.stderr.strip())
+    arn = _identity(box, result.stdout)
+    return Step(title, f"awsprompt exec {' '.join(args)} -j", True, f"caller: {arn}")
+
+
+PROMPT_TOUR = r"""
+source {plugin}
+aws-use dev || exit 1
+print -r -- "aws-use dev -> profile: $AWSPROMPT_PROFILE  account: $AWSPROMPT_ACCOUNT"
+for left in 3000 600 120 -1; do
+  AWSPROMPT_EXPIRES=$(( EPOCHSECONDS + left ))
+  _awsprompt_compute
+  print -r -- "  prompt ($_awsprompt_state): $_awsprompt_text"
+done
+aws-use prod || exit 1
+_awsprompt_compute
+print -r -- "aws-use prod -> prompt ($_awsprompt_state): $_awsprompt_text"
+_awsprompt_profile_names
+print -r -- "completion: ${{(j: :)reply}}"
+aws-use -u
+local -a left=()
+for v in AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_VAULT \
+    AWSPROMPT_PROFILE AWSPROMPT_EXPIRES; do
+  (( ${{+parameters[$v]}} )) && left+=($v)
+done
+print -r -- "after aws-use -u: ${{left:-no credential variables left}}"
+"""
+
+
+def _zsh_step(box: Sandbox) -> Step:
+    zsh = shutil.which("zsh")
+    plugin = plugin_path()
+    title = "aws-use in zsh: the prompt and its colour states"
+    if zsh is None or plugin is None:
+        return Step(title, "aws-use prod", False, "zsh or the plugin is not installed")
+    script = "zmodload zsh/datetime\n" + PROMPT_TOUR.format(plugin=json.dumps(str(plugin)))
+    result = subprocess.run(
+        [zsh, "-f", "-c", script],
+        env=box.env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+        timeout=120,
+    )
+    text = result.stdout if result.returncode == 0 else result.stdout + result.stderr
+    return Step(title, "aws-use prod", result.returncode == 0, text.rstrip())
+
+
+def _login_step(box: Sandbox) -> Step:
+    step = _cli_step(box, "console sign-in link", "login", "dev", "--stdout")
+    if step.ok:
+        ok = "SigninToken=demo-signin-token" in step.output
+        step = Step(step.title, step.command, ok, step.output[:100] + "…")
+    return step
+
+
+def script(box: Sandbox) -> list[Step]:
+    """Run the tour non-interactively; MFA codes are passed with --mfa-token."""
+    return [
+        _cli_step(box, "the vault and profiles (no passphrase needed)", "list"),
+        _role_step(box, "role with MFA: one code", "dev", "--mfa-token", MFA_CODE),
+        _role_step(box, "another role, same MFA session: no code", "staging", "--no-prompt"),
+        _role_step(box, "a chained role", "prod-admin", "--no-prompt"),
+        _zsh_step(box),
+        _login_step(box),
+        _cli_step(
+            box, "rotate the 120-day-old key", "rotate", "demo-user", "--mfa-token", "654321"
+        ),
+        _cli_step(box, "after rotation", "list"),
+        _cli_step(box, "doctor", "doctor", ok_codes=(0, 20)),
+    ]
