@@ -146,14 +146,14 @@ def sandbox() -> Iterator[Sandbox]:
     endpoint = f"http://{host}:{port}"
     home = root / "home"
     run = root / "run"
-    for folder in (home / ".aws", run, root / "zdot"):
+    for folder in (home / ".aws", run):
         folder.mkdir(parents=True, mode=0o700)
-    keep = ("PATH", "TERM", "LANG", "LC_ALL", "COLORTERM", "USER", "LOGNAME", "SHELL")
+    keep = ("PATH", "TERM", "LANG", "LC_ALL", "COLORTERM", "USER", "LOGNAME", "SHELL", "COLUMNS")
     env = {k: v for k, v in os.environ.items() if k in keep}
     env.update(
         {
             "HOME": str(home),
-            "ZDOTDIR": str(root / "zdot"),
+            "ZDOTDIR": str(home),
             "AWSPROMPT_HOME": str(root / "state"),
             "XDG_RUNTIME_DIR": str(run),
             "AWS_CONFIG_FILE": str(home / ".aws" / "config"),
@@ -171,6 +171,7 @@ def sandbox() -> Iterator[Sandbox]:
     box = Sandbox(root, env, endpoint)
     try:
         (home / ".aws" / "config").write_text(CONFIG)
+        _write_zshrc(home)
         key_id, secret = _seed(endpoint)
         box.env["AWSPROMPT_PASSPHRASE"] = PASSPHRASE
         _store_demo_key(box, key_id, secret)
@@ -235,22 +236,27 @@ BANNER = f"""
 """
 
 
-def interactive(box: Sandbox) -> int:
-    """Run an interactive zsh with the plugin loaded; return its exit status."""
-    zsh = shutil.which("zsh")
+def _write_zshrc(home: Path) -> None:
+    """The sandbox's ~/.zshrc: completion, the plugin, a demo prompt and the banner."""
     plugin = plugin_path()
-    if zsh is None or plugin is None:
-        raise ConfigError(
-            "the interactive demo needs zsh and the awsprompt zsh plugin",
-            hint="install zsh, or run `awsprompt demo --script`",
-        )
-    zdot = Path(box.env["ZDOTDIR"])
-    (zdot / ".zshrc").write_text(
+    if plugin is None:
+        return
+    (home / ".zshrc").write_text(
         'autoload -Uz compinit && compinit -u -d "$ZDOTDIR/.zcompdump"\n'
         f"source {json.dumps(str(plugin))}\n"
         "PS1='%F{cyan}demo%f %~ %# '\n"
         f"print -r -- {json.dumps(BANNER)}\n"
     )
+
+
+def interactive(box: Sandbox) -> int:
+    """Run an interactive zsh with the plugin loaded; return its exit status."""
+    zsh = shutil.which("zsh")
+    if zsh is None or plugin_path() is None:
+        raise ConfigError(
+            "the interactive demo needs zsh and the awsprompt zsh plugin",
+            hint="install zsh, or run `awsprompt demo --script`",
+        )
     env = dict(box.env)
     env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '/usr/bin:/bin')}"
     return subprocess.run([zsh, "-i"], env=env, check=False).returncode

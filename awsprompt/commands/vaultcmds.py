@@ -192,17 +192,26 @@ def cmd_list(args: argparse.Namespace) -> int:
         write_stdout(json.dumps(rows, indent=2) + "\n")
         return 0
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from awsprompt.settings import load
 
     rotation = load().rotation_days
     table = Table(box=None, header_style="bold", pad_edge=False)
-    for col in ("PROFILE", "TYPE", "SOURCE", "KEYS", "KEY AGE", "SESSION"):
+    for col in ("PROFILE", "TYPE", "ACCOUNT", "SOURCE", "KEYS", "KEY AGE", "SESSION"):
         table.add_column(col)
     for row in rows:
         if row["error"]:
-            table.add_row(row["name"], "[red]error[/]", f"[red]{row['error']}[/]", "", "", "")
+            table.add_row(
+                escape(row["name"]),
+                "[red]error[/]",
+                "",
+                f"[red]{escape(row['error'])}[/]",
+                "",
+                "",
+                "",
+            )
             continue
         source = row["source_profile"] or ""
         keys = {
@@ -217,7 +226,9 @@ def cmd_list(args: argparse.Namespace) -> int:
                 age = f"[bold red]{age} rotate[/]"
         left = max((s["seconds_left"] for s in row["sessions"]), default=None)
         session = format_left(left) if left is not None else ""
-        table.add_row(row["name"], row["type"] or "", source, keys, age, session)
+        table.add_row(
+            row["name"], row["type"] or "", row["account"] or "", source, keys, age, session
+        )
     console = Console(highlight=False, soft_wrap=False)
     if not rows:
         tty.info("No profiles yet: `awsprompt add NAME` stores keys.")
