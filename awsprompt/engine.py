@@ -19,7 +19,7 @@ from awsprompt.cache import SessionCache, SessionMeta, cache_key
 from awsprompt.credentials import Credentials
 from awsprompt.errors import ConfigError, CredentialProcessFailed, NotInVault
 from awsprompt.mfa import MfaCodes
-from awsprompt.profiles import Profile, RoleHop
+from awsprompt.profiles import Profile, RoleHop, Source
 from awsprompt.settings import Settings
 from awsprompt.vault.base import key_fingerprint
 from awsprompt.vault.filevault import FileVault
@@ -51,6 +51,9 @@ class Step:
     mfa_process: str | None
     hop: RoleHop | None
     label: str
+    # Not part of the cache key: they only name profiles in messages.
+    mfa_profile: str = ""  # the profile whose mfa_process (else mfa_serial) this step uses
+    requested: str = ""  # the profile the user asked for (what to re-run in a terminal)
 
     @property
     def account(self) -> str:
@@ -108,6 +111,17 @@ def source_fingerprint(profile: Profile, vault_fp: str | None) -> str:
     return "process-" + hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
+def _mfa_profile(hop: RoleHop, src: Source, first: bool) -> str:
+    """The profile whose MFA setting HOP's step uses: that of its mfa_process, else mfa_serial."""
+    if hop.mfa_process:
+        return hop.profile
+    if src.mfa_process:
+        return src.profile
+    if first and not hop.mfa_serial:
+        return src.profile
+    return hop.profile
+
+
 def plan(profile: Profile, source_fp: str, settings: Settings, opts: Options) -> Plan:
     """Decide the STS steps (pure: no I/O), following aws-vault's MFA-sharing rules."""
     src = profile.source
@@ -133,6 +147,8 @@ def plan(profile: Profile, source_fp: str, settings: Settings, opts: Options) ->
                 src.mfa_process,
                 None,
                 "GetSessionToken",
+                src.profile,
+                profile.name,
             )
         )
         return Plan(profile, source_fp, tuple(steps))
@@ -147,6 +163,7 @@ def plan(profile: Profile, source_fp: str, settings: Settings, opts: Options) ->
             duration = opts.duration
         mfa_serial = hop.mfa_serial or (src.mfa_serial if index == 0 else None)
         mfa_process = hop.mfa_process or src.mfa_process
+        mfa_profile = _mfa_profile(hop, src, index == 0)
         send_mfa: str | None = None
         if index == 0:
             if mfa_serial and can_get_session and duration <= CHAIN_CAP:
@@ -164,6 +181,8 @@ def plan(profile: Profile, source_fp: str, settings: Settings, opts: Options) ->
                         mfa_process,
                         None,
                         "GetSessionToken",
+                        mfa_profile,
+                        profile.name,
                     )
                 )
                 parent = gst_key
@@ -201,6 +220,8 @@ def plan(profile: Profile, source_fp: str, settings: Settings, opts: Options) ->
                 mfa_process,
                 hop,
                 f"AssumeRole {hop.role_arn}",
+                mfa_profile,
+                profile.name,
             )
         )
         parent = key

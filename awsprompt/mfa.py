@@ -21,8 +21,15 @@ class MfaCodes:
         self._prompt = prompt
         self._given: dict[str, str] = {}
 
-    def code(self, serial: str, mfa_process: str | None, profile: str) -> str:
-        """A code for SERIAL, used for PROFILE's step."""
+    def code(
+        self, serial: str, mfa_process: str | None, profile: str, requested: str | None = None
+    ) -> str:
+        """A code for SERIAL, set up in PROFILE (whose mfa_process it is), for REQUESTED.
+
+        REQUESTED is the profile the user asked for (PROFILE when not given): the one to
+        run again in a terminal when no code can be had without a prompt.
+        """
+        requested = requested or profile
         if serial in self._given:
             return self._given[serial]
         if self._token is not None:
@@ -31,8 +38,8 @@ class MfaCodes:
             code = _run_mfa_process(mfa_process, profile)
         elif not self._prompt:
             raise MfaRequired(
-                f"profile {profile!r} needs a fresh MFA code for {serial}",
-                hint=f"run `aws-use {profile}` or `awsprompt exec {profile}` in a terminal",
+                f"profile {requested!r} needs a fresh MFA code for {serial}",
+                hint=f"run `aws-use {requested}` or `awsprompt exec {requested}` in a terminal",
             )
         else:
             code = tty.ask(f"MFA code for {serial} ({profile}): ").strip()

@@ -19,7 +19,12 @@ def run_step(
     params: dict[str, Any] = {"DurationSeconds": step.duration}
     if step.mfa_serial:
         params["SerialNumber"] = step.mfa_serial
-        params["TokenCode"] = mfa.code(step.mfa_serial, step.mfa_process, step.profile)
+        params["TokenCode"] = mfa.code(
+            step.mfa_serial,
+            step.mfa_process,
+            step.mfa_profile or step.profile,
+            step.requested or step.profile,
+        )
     if step.kind == "GetSessionToken":
         response = sts.call(lambda: client.get_session_token(**params), "GetSessionToken", where)
         new = sts.to_credentials(response["Credentials"])

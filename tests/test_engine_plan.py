@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 
 from awsprompt import engine
+from awsprompt.cache import cache_key
 from awsprompt.engine import CHAIN_CAP, Options, plan
 from awsprompt.profiles import Profile, RoleHop, Source
 from awsprompt.settings import Settings
@@ -174,6 +175,60 @@ def test_process_source_with_mfa_role_sends_mfa_on_the_role() -> None:
     p = plan(Profile("A", src, (hop("A", "111111111111"),), None), FP, SETTINGS, Options())
     assert kinds(p) == ["AssumeRole"]
     assert p.steps[0].mfa_serial == MFA
+
+
+def test_mfa_on_the_role_profile_is_named_by_the_shared_session() -> None:
+    """mfa_serial/mfa_process on A (AWS CLI style): the session step says they come from A.
+
+    The step stays filed under the source (its cache entry is base's), but MFA messages name A
+    and the profile to re-run in a terminal is the one asked for (A, or B chained through A).
+    """
+    src = Source(profile="base", kind="vault")
+    a = hop("A", "111111111111", mfa_serial=MFA, mfa_process="echo 123456")
+    b = hop("B", "333333333333")
+    for name, hops in (("A", (a,)), ("B", (a, b))):
+        p = plan(Profile(name, src, hops, None), FP, SETTINGS, Options())
+        gst = p.steps[0]
+        assert (gst.kind, gst.profile, gst.mfa_serial) == ("GetSessionToken", "base", MFA)
+        assert (gst.mfa_profile, gst.requested) == ("A", name)
+        assert [s.requested for s in p.steps] == [name] * len(p.steps)
+
+
+def test_mfa_on_the_source_is_named_by_the_source() -> None:
+    """With MFA on base, the steps name base as the MFA profile and B as the one asked for."""
+    p = plan(profile(hop("A", "111111111111"), hop("B", "333333333333")), FP, SETTINGS, Options())
+    assert [(s.mfa_profile, s.requested) for s in p.steps] == [("base", "B")] * 3
+    alone = plan(profile(), FP, SETTINGS, Options()).steps[0]
+    assert (alone.profile, alone.mfa_profile, alone.requested) == ("base", "base", "base")
+
+
+def test_mfa_profile_follows_where_mfa_process_is_set() -> None:
+    """mfa_serial on A but mfa_process on base: mfa_process errors must name base."""
+    p = plan(profile(hop("A", "111111111111", mfa_serial=MFA2)), FP, SETTINGS, Options())
+    assert (p.steps[0].mfa_serial, p.steps[0].mfa_profile) == (MFA2, "base")
+    src = Source(profile="base", kind="vault")
+    chain = (hop("A", "111111111111"), hop("B", "333333333333", mfa_serial=MFA2))
+    steps = plan(Profile("B", src, chain, None), FP, SETTINGS, Options()).steps
+    assert [(s.mfa_serial, s.mfa_profile) for s in steps] == [(None, "base"), (MFA2, "B")]
+
+
+def test_cache_keys_ignore_which_profile_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    """MFA on A or on base, asked for as A or B: the shared session's key is the same one."""
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL_STS", raising=False)
+    material = {"op": "gst", "src": FP, "mfa": MFA, "dur": SETTINGS.chain_session_duration}
+    expected = cache_key({**material, "ep": ""})
+    a_mfa = hop("A", "111111111111", mfa_serial=MFA, mfa_process="other")
+    bare = Source(profile="base", kind="vault")
+    profiles = [
+        Profile("A", bare, (a_mfa,), None),
+        Profile("B", bare, (a_mfa, hop("B", "333333333333")), None),
+        profile(hop("A", "111111111111")),
+    ]
+    firsts = [plan(prof, FP, SETTINGS, Options()).steps[0] for prof in profiles]
+    assert {s.key for s in firsts} == {expected}
+    role_keys = {plan(prof, FP, SETTINGS, Options()).steps[1].key for prof in profiles}
+    assert len(role_keys) == 1  # A's role session is shared too
 
 
 def _final_key(prof: Profile, fp: str = FP, opts: Options | None = None) -> str:

@@ -332,6 +332,47 @@ def test_mfa_required_without_prompt_is_exit_17(sandbox: Sandbox, moto: MotoServ
     assert not list((sandbox.state / "sessions").glob("*.json"))
 
 
+def role_mfa_config(mfa_process: str | None = None) -> str:
+    """base (keys only) -> A with mfa_serial (and MFA_PROCESS) on A, AWS CLI style -> B."""
+    process = f"mfa_process = {mfa_process}\n" if mfa_process else ""
+    return (
+        "[profile base]\n"
+        "[profile A]\nrole_arn = arn:aws:iam::111111111111:role/A\nsource_profile = base\n"
+        f"mfa_serial = arn:aws:iam::000000000000:mfa/me\n{process}"
+        "[profile B]\nrole_arn = arn:aws:iam::333333333333:role/B\nsource_profile = A\n"
+    )
+
+
+@pytest.mark.parametrize("asked", ["A", "B"])
+def test_bad_mfa_process_on_the_role_profile_names_it(
+    sandbox: Sandbox, moto: MotoServer, asked: str
+) -> None:
+    """A failing mfa_process set on A is reported as A's, not as the source base's."""
+    add_keys()
+    sandbox.write_config(role_mfa_config(mfa_script(sandbox, "bad", "hello", 0)))
+    line = assert_error(cli("exec", "-j", asked), ExitCode.MFA, "A")
+    assert "mfa_process of profile 'A'" in line
+    assert "'base'" not in line
+
+
+@pytest.mark.parametrize("where", ["source", "role"])
+def test_mfa_required_hint_names_the_profile_asked_for(
+    sandbox: Sandbox, moto: MotoServer, where: str
+) -> None:
+    """`exec -j --no-prompt B` needing MFA says to run `aws-use B`, wherever mfa_serial is."""
+    add_keys()
+    if where == "source":
+        config = chain_config("x").replace("mfa_process = x\n", "")
+    else:
+        config = role_mfa_config()
+    sandbox.write_config(config)
+    line = assert_error(cli("exec", "-j", "--no-prompt", "B"), ExitCode.MFA_REQUIRED, "B")
+    assert "`aws-use B`" in line
+    assert "`awsprompt exec B`" in line
+    assert "'base'" not in line and "aws-use A" not in line and "aws-use base" not in line
+    assert not list((sandbox.state / "sessions").glob("*.json"))
+
+
 def test_mfa_token_option_works_without_prompt(sandbox: Sandbox, moto: MotoServer) -> None:
     """--mfa-token supplies the code, so --no-prompt succeeds."""
     add_keys()
