@@ -100,8 +100,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         write_stdout(f"No vault yet ({state['vault']}).\n")
     elif unlocked:
         write_stdout(
-            f"Unlocked for {format_left(left)} more (idle limit"
-            f" {format_left(state['idle_seconds_left'])});"
+            f"Unlocked: locks in {format_left(info['abs_left'])}, or after"
+            f" {format_left(state['idle_seconds_left'])} unused;"
             f" {state['keys']} keys in {state['vault']}\n"
         )
     else:
