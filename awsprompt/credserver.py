@@ -162,18 +162,13 @@ def container_vars(
     url: str, token: str, profile: str, account: str, region: str | None
 ) -> dict[str, str]:
     """What a child or shell gets with --server: the endpoint and token, never keys."""
-    env = {
+    from awsprompt.shellfmt import profile_vars
+
+    return {
         "AWS_CONTAINER_CREDENTIALS_FULL_URI": url,
         "AWS_CONTAINER_AUTHORIZATION_TOKEN": token,
+        **profile_vars(profile, account, region),
     }
-    if region:
-        env["AWS_REGION"] = region
-        env["AWS_DEFAULT_REGION"] = region
-    env["AWS_VAULT"] = profile
-    env["AWSPROMPT_PROFILE"] = profile
-    if account:
-        env["AWSPROMPT_ACCOUNT"] = account
-    return env
 
 
 def run_child(server: CredentialServer, command: list[str], env: dict[str, str]) -> int:

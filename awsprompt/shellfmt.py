@@ -40,6 +40,23 @@ PROMPT_SETTINGS = (
 )
 
 
+def profile_vars(
+    profile: str, account: str, region: str | None, alias: str | None = None
+) -> dict[str, str]:
+    """The non-secret variables naming PROFILE for prompts: region, profile, account."""
+    env: dict[str, str] = {}
+    if region:
+        env["AWS_REGION"] = region
+        env["AWS_DEFAULT_REGION"] = region
+    env["AWS_VAULT"] = profile
+    env["AWSPROMPT_PROFILE"] = profile
+    if account:
+        env["AWSPROMPT_ACCOUNT"] = account
+    if alias:
+        env["AWSPROMPT_ACCOUNT_ALIAS"] = alias
+    return env
+
+
 def credential_vars(
     creds: Credentials,
     profile: str,
@@ -55,17 +72,9 @@ def credential_vars(
     if creds.session_token:
         env["AWS_SESSION_TOKEN"] = creds.session_token
     expiration = creds.expiration_rfc3339()
-    if expiration and creds.expiration is not None:
+    if expiration:
         env["AWS_CREDENTIAL_EXPIRATION"] = expiration
-    if region:
-        env["AWS_REGION"] = region
-        env["AWS_DEFAULT_REGION"] = region
-    env["AWS_VAULT"] = profile
-    env["AWSPROMPT_PROFILE"] = profile
-    if account:
-        env["AWSPROMPT_ACCOUNT"] = account
-    if alias:
-        env["AWSPROMPT_ACCOUNT_ALIAS"] = alias
+    env.update(profile_vars(profile, account, region, alias))
     if creds.expiration is not None:
         env["AWSPROMPT_EXPIRES"] = str(int(creds.expiration.timestamp()))
     return env
