@@ -278,3 +278,27 @@ def session_records(
     if region:
         recs += [("export", "AWS_REGION", region), ("export", "AWS_DEFAULT_REGION", region)]
     return recs
+
+
+def server_records(
+    profile: str,
+    pid: int,
+    *,
+    account: str = "111111111111",
+    url: str = "http://127.0.0.1:9/creds",
+    token: str = "ENDPOINTTOKEN",  # noqa: S107 - fake test token
+) -> list[tuple[str, ...]]:
+    """The records a typical successful `serve PROFILE` (aws-use --server) produces."""
+    return [
+        ("export", "AWS_CONTAINER_CREDENTIALS_FULL_URI", url),
+        ("export", "AWS_CONTAINER_AUTHORIZATION_TOKEN", token),
+        ("export", "AWS_VAULT", profile),
+        ("export", "AWSPROMPT_PROFILE", profile),
+        ("export", "AWSPROMPT_ACCOUNT", account),
+        ("export", "AWSPROMPT_SERVER_PID", str(pid)),
+        ("unset", "AWS_ACCESS_KEY_ID"),
+        ("unset", "AWS_SECRET_ACCESS_KEY"),
+        ("unset", "AWS_SESSION_TOKEN"),
+        ("unset", "AWS_CREDENTIAL_EXPIRATION"),
+        ("unset", "AWSPROMPT_EXPIRES"),
+    ]

@@ -10,8 +10,21 @@ typeset -g _awsprompt_text= _awsprompt_state= _awsprompt_prompt= _awsprompt_left
 typeset -g _awsprompt_rprompt=
 typeset -g _awsprompt_sched=    # non-empty while a countdown event is pending
 
+# Shown after the profile in --server mode (the endpoint renews the credentials,
+# so there is no countdown): ↻ in a UTF-8 locale, else `auto`.  Set before
+# loading to change it ('' shows nothing).
+if (( ! ${+AWSPROMPT_SERVER_MARKER} )); then
+  if [[ ${(L)${LC_ALL:-${LC_CTYPE:-${LANG-}}}} == *utf-8* ||
+        ${(L)${LC_ALL:-${LC_CTYPE:-${LANG-}}}} == *utf8* ]]; then
+    typeset -g AWSPROMPT_SERVER_MARKER='↻'
+  else
+    typeset -g AWSPROMPT_SERVER_MARKER=auto
+  fi
+fi
+
 # _awsprompt_compute: fill the variables above from AWSPROMPT_PROFILE,
-# AWSPROMPT_ACCOUNT(_ALIAS), AWS_REGION and AWSPROMPT_EXPIRES.
+# AWSPROMPT_ACCOUNT(_ALIAS), AWS_REGION, AWSPROMPT_EXPIRES and (--server)
+# AWSPROMPT_SERVER_PID.
 _awsprompt_compute() {
   emulate -L zsh
   local profile=${AWSPROMPT_PROFILE-}
@@ -31,7 +44,15 @@ _awsprompt_compute() {
   [[ -n $account ]] && text+="@$account"
   [[ -n $region && $region != $AWSPROMPT_DEFAULT_REGION ]] && text+=" $region"
   _awsprompt_left=
-  if [[ ${AWSPROMPT_EXPIRES-} == <-> ]]; then
+  if [[ -n ${AWSPROMPT_SERVER_PID-} ]]; then
+    # --server: the endpoint renews the session; no countdown.  `kill -0` is a
+    # builtin (no fork): say so when the endpoint is gone.
+    if [[ $AWSPROMPT_SERVER_PID == <-> ]] && kill -0 $AWSPROMPT_SERVER_PID 2>/dev/null; then
+      [[ -n $AWSPROMPT_SERVER_MARKER ]] && text+=" $AWSPROMPT_SERVER_MARKER"
+    else
+      text+=" stopped"; state=EXPIRED
+    fi
+  elif [[ ${AWSPROMPT_EXPIRES-} == <-> ]]; then
     local -i left=$(( AWSPROMPT_EXPIRES - EPOCHSECONDS ))
     _awsprompt_left=$left
     if (( left <= 0 )); then

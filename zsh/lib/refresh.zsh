@@ -13,6 +13,7 @@ _awsprompt_refresh_reset() {
 _awsprompt_refresh() {
   emulate -L zsh
   [[ $AWSPROMPT_AUTO_REFRESH == true && -n ${AWSPROMPT_PROFILE-} ]] || return 0
+  [[ -z ${AWSPROMPT_SERVER_PID-} ]] || return 0        # --server renews by itself
   [[ ${AWSPROMPT_EXPIRES-} == <-> ]] || return 0
   (( $#_awsprompt_exported )) || return 0          # not set up by aws-use
   local REPLY
@@ -56,8 +57,16 @@ _awsprompt_refresh() {
 
 _awsprompt_precmd() {
   # Only sessions set up by aws-use are refreshed; skip the call otherwise.
-  (( $#_awsprompt_exported )) && [[ -n ${AWSPROMPT_EXPIRES-} ]] && _awsprompt_refresh
+  (( $#_awsprompt_exported )) && [[ -n ${AWSPROMPT_EXPIRES-} && -z ${AWSPROMPT_SERVER_PID-} ]] \
+    && _awsprompt_refresh
   _awsprompt_update
+}
+
+# zshexit hook: stop the endpoint `aws-use --server` started (it also stops by
+# itself within a second or so when this shell is gone, e.g. after kill -9).
+_awsprompt_zshexit() {
+  [[ -n ${AWSPROMPT_SERVER_PID-} ]] && _awsprompt_kill_server "$AWSPROMPT_SERVER_PID"
+  return 0
 }
 
 # Called once at load: hooks only, no output, no fork.
@@ -65,6 +74,7 @@ _awsprompt_start() {
   setopt prompt_subst       # the RPROMPT segment references ${_awsprompt_rprompt}
   autoload -Uz add-zsh-hook
   add-zsh-hook precmd _awsprompt_precmd
+  add-zsh-hook zshexit _awsprompt_zshexit
   _awsprompt_compute
   _awsprompt_rprompt_setup
 }
