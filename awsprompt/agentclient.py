@@ -6,8 +6,6 @@ import base64
 import json
 import os
 import socket
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +100,9 @@ def cipher_for(check: str) -> AgentCipher | None:
 
 def start(data_key: bytes, idle: float, absolute: float) -> None:
     """Start a detached agent holding DATA_KEY (passed on a pipe, never argv/env)."""
+    import subprocess
+    import sys
+
     folder = fsutil.ensure_private_dir(paths.runtime_dir())
     stop()
     # The agent needs no AWS variables and must never see a passphrase.

@@ -58,7 +58,7 @@ class SessionMeta:
 
 
 def _aad(meta: SessionMeta) -> bytes:
-    return b"awsprompt-session/1|" + json.dumps(meta.to_json(), sort_keys=True).encode()
+    return crypto.session_aad(meta.to_json())
 
 
 class SessionCache:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from awsprompt import __version__
 from awsprompt.errors import AwspromptError, ExitCode
+
+if TYPE_CHECKING:
+    import argparse
 
 COMMAND_MODULES = (
     "vaultcmds",
@@ -24,6 +27,7 @@ COMMAND_MODULES = (
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser with every command registered."""
+    import argparse
     import importlib
 
     parser = argparse.ArgumentParser(
@@ -60,6 +64,14 @@ def report(exc: AwspromptError) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return the process exit code."""
     head, tail, debug = _split_argv(list(sys.argv[1:] if argv is None else argv))
+    if head[:1] in (["exec"], ["export"]) and not tail and not debug:
+        from awsprompt import fastpath
+
+        answer = fastpath.serve(head)
+        if answer is not None:
+            sys.stdout.buffer.write(answer)
+            sys.stdout.buffer.flush()
+            return 0
     parser = build_parser()
     args = parser.parse_args(head)
     args.debug = debug or args.debug

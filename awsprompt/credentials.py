@@ -2,18 +2,40 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 
-@dataclass(frozen=True)
 class Credentials:
-    """Keys with an optional session token and expiry; secrets are kept out of repr."""
+    """Keys with an optional session token and expiry; secrets are kept out of repr.
 
-    access_key_id: str
-    secret_access_key: str = field(repr=False)
-    session_token: str | None = field(default=None, repr=False)
-    expiration: datetime | None = None
+    A plain class rather than a dataclass: it is on the cached `exec -j` path, where
+    importing `dataclasses` alone costs more than the rest of the work.
+    """
+
+    __slots__ = ("access_key_id", "expiration", "secret_access_key", "session_token")
+
+    def __init__(
+        self,
+        access_key_id: str,
+        secret_access_key: str,
+        session_token: str | None = None,
+        expiration: datetime | None = None,
+    ) -> None:
+        self.access_key_id = access_key_id
+        self.secret_access_key = secret_access_key
+        self.session_token = session_token
+        self.expiration = expiration
+
+    def __repr__(self) -> str:
+        return f"Credentials(access_key_id={self.access_key_id!r}, expiration={self.expiration!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Credentials):
+            return NotImplemented
+        return all(getattr(self, a) == getattr(other, a) for a in self.__slots__)
+
+    def __hash__(self) -> int:
+        return hash((self.access_key_id, self.session_token))
 
     @property
     def is_temporary(self) -> bool:

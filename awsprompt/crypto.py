@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
-from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from awsprompt.errors import VaultDamaged
 
@@ -20,8 +20,7 @@ MAX_ITERATIONS = 16
 MAX_LANES = 16
 
 
-@dataclass(frozen=True)
-class KdfParams:
+class KdfParams(NamedTuple):
     """Argon2id parameters, stored in the vault header."""
 
     memory_kib: int
@@ -30,7 +29,7 @@ class KdfParams:
 
     def to_json(self) -> dict[str, Any]:
         """Header form."""
-        return {"name": "argon2id", **asdict(self)}
+        return {"name": "argon2id", **self._asdict()}
 
     @classmethod
     def from_json(cls, data: Any) -> KdfParams:
@@ -108,6 +107,11 @@ def unseal(key: bytes, nonce: bytes, ciphertext: bytes, aad: bytes) -> bytes | N
         return AESGCM(key).decrypt(nonce, ciphertext, aad)
     except (InvalidTag, ValueError):
         return None
+
+
+def session_aad(fields: dict[str, Any]) -> bytes:
+    """Associated data binding a cached session to its plaintext metadata."""
+    return b"awsprompt-session/1|" + json.dumps(fields, sort_keys=True).encode()
 
 
 def b64e(data: bytes) -> str:

@@ -79,6 +79,7 @@ class Session:
     credentials: Credentials
     account: str
     cached: bool
+    key: str = ""  # the cache id of the final step ("" when nothing was cached)
 
     @property
     def region(self) -> str | None:
@@ -271,7 +272,7 @@ class Engine:
             return None
         meta = self.cache.peek(final.key)
         account = (meta.account if meta else "") or final.account
-        return Session(the_plan.profile, creds, account, cached=True)
+        return Session(the_plan.profile, creds, account, cached=True, key=final.key)
 
     def get(self, profile: Profile, opts: Options) -> Session:
         """Credentials for PROFILE: from the cache when fresh, else through STS."""
@@ -312,7 +313,8 @@ class Engine:
                     creds, account, start = hit, (meta.account if meta else ""), i + 1
                     break
         if start == len(steps) and creds is not None:
-            return Session(profile, creds, account or steps[-1].account, cached=True)
+            account = account or steps[-1].account
+            return Session(profile, creds, account, cached=True, key=steps[-1].key)
         if creds is None:
             creds = self._source_credentials(profile)
         from awsprompt import stsflow
@@ -333,7 +335,9 @@ class Engine:
                     source_fp=the_plan.source_fp,
                 )
                 self.cache.put(meta, creds)
-        return Session(profile, creds, account, cached=False)
+        return Session(
+            profile, creds, account, cached=False, key=steps[-1].key if use_cache else ""
+        )
 
     def _source_credentials(self, profile: Profile) -> Credentials:
         src = profile.source

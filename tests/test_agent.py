@@ -202,7 +202,7 @@ def test_status_and_list_show_the_unlocked_vault(
     assert state["keys"] == 1
     text = run_detached("-m", "awsprompt", "status")
     assert text.returncode == 0
-    assert text.stdout.startswith("Unlocked for ")
+    assert text.stdout.startswith("Unlocked: locks in 1h5") and "or after 29m unused" in text.stdout
     listing = run_detached("-m", "awsprompt", "list", "--json")
     assert listing.returncode == 0, listing.stderr
     (row,) = [r for r in json.loads(listing.stdout) if r["name"] == "base"]

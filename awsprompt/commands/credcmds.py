@@ -77,13 +77,22 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=cmd_clear)
 
 
-def get_session(args: argparse.Namespace, *, no_session: bool = False) -> Session:
-    """Resolve the profile and get its credentials (cache first)."""
+def get_session(
+    args: argparse.Namespace, *, no_session: bool = False, fast_mode: str | None = None
+) -> Session:
+    """Resolve the profile and get its credentials (cache first).
+
+    With FAST_MODE ("json" or "zsh") and no options that change the result, remember which
+    cached session answered, so the next identical call can take awsprompt.fastpath.
+    """
+    from awsprompt import fastpath
     from awsprompt.engine import Engine, Options
     from awsprompt.profiles import AwsFiles, Resolver
     from awsprompt.settings import load
-    from awsprompt.vault import open_vault
+    from awsprompt.vault import FileVault, open_vault
 
+    plain = args.duration is None and args.region is None and args.mfa_token is None
+    inputs = fastpath.inputs(args.profile, fast_mode) if fast_mode and plain else None
     vault = open_vault()
     profile = Resolver(AwsFiles(), vault.index().keys()).resolve(args.profile)
     opts = Options(
@@ -93,24 +102,38 @@ def get_session(args: argparse.Namespace, *, no_session: bool = False) -> Sessio
         no_session=no_session,
         prompt=not args.no_prompt,
     )
-    return Engine(vault, load()).get(profile, opts)
+    settings = load()
+    session = Engine(vault, settings).get(profile, opts)
+    if inputs and session.key and isinstance(vault, FileVault) and vault.uses_agent():
+        fields = {"min_ttl": settings.min_ttl, "account": session.account, "region": session.region}
+        if fast_mode == "zsh":
+            fields["prompt"] = settings.prompt_settings()
+            fields["alias"] = account_alias(session, None)
+        fastpath.remember(
+            fast_mode, args.profile, inputs, session.key, vault.header_check(), fields
+        )
+    return session
+
+
+def account_alias(session: Session, region: str | None) -> str | None:
+    """The account alias for the prompt (IAM is asked once per account, then cached)."""
+    if not session.account:
+        return None
+    from awsprompt.accounts import alias_for
+
+    return alias_for(session.account, session.credentials, region)
 
 
 def session_env(session: Session, region: str | None, *, alias: bool = False) -> dict[str, str]:
     """The variables for SESSION (region override wins over the profile's)."""
     from awsprompt.shellfmt import credential_vars
 
-    account_alias = None
-    if alias and session.account:
-        from awsprompt.accounts import alias_for
-
-        account_alias = alias_for(session.account, session.credentials, region)
     return credential_vars(
         session.credentials,
         session.profile.name,
         session.account,
         region or session.region,
-        account_alias,
+        account_alias(session, region) if alias else None,
     )
 
 
@@ -118,7 +141,7 @@ def cmd_exec(args: argparse.Namespace) -> int:
     """Run the command (exec, so its exit code is ours) or print credential_process JSON."""
     if getattr(args, "server", False):
         return _exec_with_server(args)
-    session = get_session(args, no_session=args.no_session)
+    session = get_session(args, no_session=args.no_session, fast_mode="json" if args.json else None)
     creds = session.credentials
     if args.json:
         from awsprompt.shellfmt import process_json
@@ -180,7 +203,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     """Print the credentials in the chosen format."""
     from awsprompt import shellfmt
 
-    session = get_session(args)
+    session = get_session(args, fast_mode="zsh" if args.format == "zsh" else None)
     creds = session.credentials
     fmt = args.format
     if fmt == "json":

@@ -225,6 +225,10 @@ class FileVault:
             raise NotInVault("the vault does not exist yet", hint="add keys with `awsprompt add`")
         return self._unlock(doc)
 
+    def uses_agent(self) -> bool:
+        """True when this process unlocked through a running agent."""
+        return self._cipher is not None and not isinstance(self._cipher, LocalCipher)
+
     def unlocked_data_key(self) -> bytes | None:
         """The raw data key when this process derived it (for handing to the agent)."""
         return self._cipher._key if isinstance(self._cipher, LocalCipher) else None
