@@ -72,8 +72,9 @@ say "Creating the virtualenv in $venv"
 mkdir -p "$(dirname "$venv")"
 [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
-target="$here"
-[ "$demo" = 1 ] && target="$here[demo]"
+# keyring: the OS keychain backend (optional at run time); demo: the local AWS emulation.
+target="$here[keyring]"
+[ "$demo" = 1 ] && target="$here[keyring,demo]"
 "$venv/bin/python" -m pip install --quiet --upgrade "$target"
 
 mkdir -p "$bin_dir"
