@@ -212,3 +212,26 @@ def test_typed_passphrase_is_kept_in_the_keychain(sandbox: Sandbox) -> None:
     assert keyring_get("awsprompt-vault", "passphrase") == PASSPHRASE
     assert child_key_id("third") == "AKIAEXAMPLEKEYRING03"
     assert not (Path(os.environ["XDG_RUNTIME_DIR"]) / "awsprompt" / "agent.sock").exists()
+
+
+@pytest.mark.usefixtures("vault_with_keychain_passphrase")
+def test_stale_keychain_passphrase_is_replaced_after_a_prompt(sandbox: Sandbox) -> None:
+    """A wrong stored passphrase, with a terminal: one prompt, then the keychain copy is fixed."""
+    store_passphrase("an old passphrase")
+    env = {**os.environ, **KEYS, "AWS_ACCESS_KEY_ID": "AKIAEXAMPLEKEYRING04"}
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "awsprompt", "add", "fourth", "--env"],
+        env=env,
+        cwd=str(ROOT),
+        encoding="utf-8",
+        timeout=20,
+    )
+    child.expect("stored in the OS keychain does not open the vault")
+    child.expect("Passphrase for the awsprompt vault:")
+    child.sendline(PASSPHRASE)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert keyring_get("awsprompt-vault", "passphrase") == PASSPHRASE
+    assert child_key_id("fourth") == "AKIAEXAMPLEKEYRING04"

@@ -165,18 +165,15 @@ class FileVault:
         if agent_cipher is not None:
             self._cipher = agent_cipher
             return agent_cipher
-        kdf = doc.header["kdf"]
-        wrap = doc.header.get("wrapped_key") or {}
         passphrase = self._ask(False)
-        kek = crypto.derive_key(
-            passphrase, crypto.b64d(kdf.get("salt"), "salt"), crypto.KdfParams.from_json(kdf)
-        )
-        data_key = crypto.unseal(
-            kek,
-            crypto.b64d(wrap.get("nonce"), "key nonce"),
-            crypto.b64d(wrap.get("ct"), "wrapped key"),
-            _wrap_aad(kdf),
-        )
+        data_key = _unwrap(doc, passphrase)
+        if data_key is None and _came_from_keychain(passphrase):
+            # A stale passphrase in the keychain: ask once; the offer hook then updates it.
+            from awsprompt import tty
+
+            tty.warn("the vault passphrase stored in the OS keychain does not open the vault")
+            passphrase = tty.ask("Passphrase for the awsprompt vault: ", secret=True)
+            data_key = _unwrap(doc, passphrase)
         if data_key is None:
             raise WrongPassphrase(
                 f"wrong passphrase for the vault {self.path}",
@@ -307,6 +304,33 @@ class FileVault:
         fsutil.atomic_write(self.path, data)
         names = "".join(f"{n}\n" for n in sorted(entries))
         fsutil.atomic_write(paths.vault_names_path(), names.encode())
+
+
+def _unwrap(doc: _Document, passphrase: str) -> bytes | None:
+    """The data key, or None when PASSPHRASE does not open DOC."""
+    kdf = doc.header["kdf"]
+    wrap = doc.header.get("wrapped_key") or {}
+    kek = crypto.derive_key(
+        passphrase, crypto.b64d(kdf.get("salt"), "salt"), crypto.KdfParams.from_json(kdf)
+    )
+    return crypto.unseal(
+        kek,
+        crypto.b64d(wrap.get("nonce"), "key nonce"),
+        crypto.b64d(wrap.get("ct"), "wrapped key"),
+        _wrap_aad(kdf),
+    )
+
+
+def _came_from_keychain(passphrase: str) -> bool:
+    """True when PASSPHRASE is the keychain's copy and a terminal could give another."""
+    from awsprompt import passphrase as sources
+    from awsprompt import tty
+
+    return (
+        sources.from_environment() is None
+        and tty.has_terminal()
+        and sources.from_keyring() == passphrase
+    )
 
 
 def _old_params(doc: _Document) -> crypto.KdfParams:
