@@ -168,7 +168,8 @@ class Resolver:
             return raw
         if include in (*trail, name):
             raise ConfigError(
-                f"profile {name!r}: include_profile loop: {' -> '.join((*trail, name, include))}"
+                f"profile {(*trail, name)[0]!r}: include_profile loop:"
+                f" {' -> '.join((*trail, name, include))}"
             )
         base = self.settings(include, (*trail, name))
         return {**base, **{k: v for k, v in raw.items() if k != "include_profile"}}

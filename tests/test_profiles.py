@@ -180,6 +180,7 @@ def test_include_profile_loop(sandbox: Sandbox) -> None:
         resolve(sandbox, "a", config)
     assert "include_profile loop" in exc.value.message
     assert "a -> b -> a" in exc.value.message
+    assert exc.value.message.startswith("profile 'a':")
 
 
 @pytest.mark.parametrize(
