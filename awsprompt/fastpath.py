@@ -19,14 +19,14 @@ from typing import Any
 
 from awsprompt import __version__, fsutil, paths
 
+# Not AWS_REGION: it picks the STS endpoint but changes neither the cache key nor the output,
+# and aws-use exports it, so it would defeat the memo on every switch.
 ENV_INPUTS = (
     "AWS_ENDPOINT_URL",
     "AWS_ENDPOINT_URL_STS",
     "AWS_MIN_TTL",
     "AWSPROMPT_MIN_TTL",
     "AWSPROMPT_BACKEND",
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
     # getpass.getuser() reads these for the default role session name
     "LOGNAME",
     "USER",

@@ -170,3 +170,14 @@ def test_parse_accepts_only_plain_forms() -> None:
     assert fastpath.parse(["export", "A", "--format", "json"]) is None
     assert fastpath.parse(["exec", "$(touch pwn)", "-j"]) is None
     assert fastpath.parse(["exec", "-j", "-j"]) is None
+
+
+def test_switching_shells_keep_the_fast_path(sandbox: Sandbox, moto: MotoServer) -> None:
+    """A region exported by the previous profile does not defeat the memo."""
+    setup(sandbox)
+    first = run("export", "A", "--format", "zsh")
+    assert first.returncode == 0, first.stderr
+    again = run("export", "A", "--format", "zsh", env={"AWS_REGION": "eu-west-3"})
+    assert again.returncode == 0, again.stderr
+    assert "argparse" not in imported(again)
+    assert again.stdout == first.stdout
