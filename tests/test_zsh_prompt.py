@@ -128,10 +128,10 @@ def test_rprompt_false_leaves_rprompt_alone(tmp_path: Path) -> None:
 def test_live_countdown_redraws_without_touching_the_line(tmp_path: Path) -> None:
     """AWSPROMPT_LIVE=true updates the segment while idle and keeps the typed text."""
     with ZShell(tmp_path / "z", pre="AWSPROMPT_LIVE=true") as zsh:
-        zsh.run("AWSPROMPT_PROFILE=dev AWSPROMPT_EXPIRES=$((EPOCHSECONDS+61))")
+        zsh.run("AWSPROMPT_PROFILE=dev AWSPROMPT_EXPIRES=$((EPOCHSECONDS+63))")
         assert rprompt(zsh)[1] == "aws:dev 1m"
         zsh.send("print -r typed-text")
-        time.sleep(2.5)
+        time.sleep(5)
         zsh.settle()
         row = zsh.prompt_line()
         line = zsh.screen_lines()[row]
