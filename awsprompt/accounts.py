@@ -25,7 +25,7 @@ def cached_alias(account: str) -> tuple[bool, str | None]:
     entry = _load().get(account)
     if (
         not isinstance(entry, dict)
-        or time.time() - float(entry.get("checked", 0)) > RECHECK_SECONDS
+        or time.time() - float(str(entry.get("checked", 0))) > RECHECK_SECONDS
     ):
         return False, None
     alias = entry.get("alias")

@@ -158,7 +158,12 @@ def main() -> int:
     server.listen(16)
     agent = Agent(key, sock_path, float(setup["idle"]), float(setup["absolute"]))
     del key, setup
-    signal.signal(signal.SIGTERM, lambda *_: (agent.wipe(), sys.exit(0)))
+
+    def on_term(*_: object) -> None:
+        agent.wipe()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     # A SIGTERM landing just before select() would otherwise wait out its time-out.
     wake, wake_w = socket.socketpair()

@@ -10,6 +10,7 @@ import re
 import shlex
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -21,8 +22,8 @@ from awsprompt.errors import ConfigError, CredentialProcessFailed, NotInVault
 from awsprompt.mfa import MfaCodes
 from awsprompt.profiles import Profile, RoleHop, Source
 from awsprompt.settings import Settings
+from awsprompt.vault import Vault
 from awsprompt.vault.base import key_fingerprint
-from awsprompt.vault.filevault import FileVault
 
 CHAIN_CAP = 3600
 StepKind = Literal["GetSessionToken", "AssumeRole"]
@@ -137,7 +138,12 @@ def plan(profile: Profile, source_fp: str, settings: Settings, opts: Options) ->
         if opts.no_session or not can_get_session:
             return Plan(profile, source_fp, ())
         duration = opts.duration or src.duration_seconds or settings.session_duration
-        material = {"op": "gst", "src": source_fp, "mfa": src.mfa_serial, "dur": duration}
+        material: dict[str, object] = {
+            "op": "gst",
+            "src": source_fp,
+            "mfa": src.mfa_serial,
+            "dur": duration,
+        }
         steps.append(
             Step(
                 "GetSessionToken",
@@ -234,10 +240,10 @@ class Engine:
 
     def __init__(
         self,
-        vault: FileVault,
+        vault: Vault,
         settings: Settings,
         cache: SessionCache | None = None,
-        now: callable = time.time,  # type: ignore[valid-type]
+        now: Callable[[], float] = time.time,
     ) -> None:
         self.vault = vault
         self.settings = settings

@@ -40,7 +40,10 @@ ClientFactory = Callable[[str, Credentials, "str | None"], Any]
 class KeyStore(Protocol):
     """The part of a vault backend rotation needs."""
 
-    where: str
+    @property
+    def where(self) -> str:
+        """Where the keys live, for messages."""
+        ...
 
     def index(self) -> dict[str, KeyInfo]:
         """Non-secret facts about every stored key."""

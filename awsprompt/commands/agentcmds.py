@@ -21,7 +21,7 @@ def _ttl(value: str) -> int:
     return seconds
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add unlock, lock, status and config."""
     p = sub.add_parser("unlock", help="unlock the vault once; an agent keeps the key in memory")
     p.add_argument("--ttl", type=_ttl, metavar="D", help="forget the key after D (default 12h)")
@@ -98,10 +98,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         return 0
     if not state["exists"]:
         write_stdout(f"No vault yet ({state['vault']}).\n")
-    elif unlocked:
+    elif unlocked and info is not None:
         write_stdout(
             f"Unlocked: locks in {format_left(info['abs_left'])}, or after"
-            f" {format_left(state['idle_seconds_left'])} unused;"
+            f" {format_left(float(info['idle_left']))} unused;"
             f" {state['keys']} keys in {state['vault']}\n"
         )
     else:

@@ -38,7 +38,7 @@ SCRUB = (
 )
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add exec, export and clear."""
     p = sub.add_parser(
         "exec",
@@ -104,7 +104,7 @@ def get_session(
     )
     settings = load()
     session = Engine(vault, settings).get(profile, opts)
-    if inputs and session.key and isinstance(vault, FileVault) and vault.uses_agent():
+    if fast_mode and inputs and session.key and isinstance(vault, FileVault) and vault.uses_agent():
         fields = {"min_ttl": settings.min_ttl, "account": session.account, "region": session.region}
         if fast_mode == "zsh":
             fields["prompt"] = settings.prompt_settings()

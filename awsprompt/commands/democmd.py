@@ -8,7 +8,7 @@ from awsprompt import tty
 from awsprompt.commands._common import write_stdout
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add demo."""
     p = sub.add_parser(
         "demo",

@@ -11,7 +11,7 @@ from awsprompt.errors import ProblemsFound
 _STYLE = {"ok": "[green]ok[/]", "warn": "[yellow]warn[/]", "fail": "[bold red]FAIL[/]"}
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the doctor command to the parser."""
     p = sub.add_parser(
         "doctor",

@@ -12,7 +12,7 @@ from awsprompt.errors import UsageError
 from awsprompt.names import mask
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the import command to the parser."""
     p = sub.add_parser(
         "import",

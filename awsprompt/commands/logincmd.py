@@ -19,7 +19,7 @@ DEFAULT_FEDERATION_DURATION = 3600
 _USER_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:user/(?:[^:]*/)?([\w+=,.@-]{1,64})")
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add login."""
     p = sub.add_parser(
         "login",

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from awsprompt.profiles import Resolver, Source
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add rotate."""
     p = sub.add_parser(
         "rotate",

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from awsprompt.engine import Session
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add serve."""
     p = sub.add_parser(
         "serve",

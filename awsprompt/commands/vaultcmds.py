@@ -18,7 +18,7 @@ from awsprompt.names import mask
 _KEY_ID = re.compile(r"[A-Z0-9]{16,128}")
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the vault commands to the parser."""
     p = sub.add_parser("add", help="store a profile's long-term keys in the vault")
     p.add_argument("profile", type=profile_name)

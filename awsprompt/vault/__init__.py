@@ -13,12 +13,16 @@ __all__ = [
     "KeyInfo",
     "KeyringVault",
     "LongTermKey",
+    "Vault",
     "key_fingerprint",
     "open_vault",
 ]
 
 
-def open_vault() -> FileVault | KeyringVault:
+Vault = FileVault | KeyringVault
+
+
+def open_vault() -> Vault:
     """The backend chosen by `backend:` in settings or AWSPROMPT_BACKEND (default: file)."""
     from awsprompt import settings
 

@@ -58,7 +58,11 @@ class Backend(Protocol):
     """A store of long-term keys by profile name."""
 
     name: str
-    where: str
+
+    @property
+    def where(self) -> str:
+        """Where the keys live, for messages."""
+        ...
 
     def exists(self) -> bool:
         """True once something has been stored."""
