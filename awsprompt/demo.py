@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from awsprompt.errors import ConfigError
+from awsprompt.shellfmt import sh_quote
 
 MFA_CODE = "123456"
 PASSPHRASE = "demo passphrase, not a secret"  # noqa: S105 - the throw-away demo vault's
@@ -243,9 +244,9 @@ def _write_zshrc(home: Path) -> None:
         return
     (home / ".zshrc").write_text(
         'autoload -Uz compinit && compinit -u -d "$ZDOTDIR/.zcompdump"\n'
-        f"source {json.dumps(str(plugin))}\n"
+        f"source {sh_quote(str(plugin))}\n"
         "PS1='%F{cyan}demo%f %~ %# '\n"
-        f"print -r -- {json.dumps(BANNER)}\n"
+        f"print -r -- {sh_quote(BANNER)}\n"
     )
 
 
@@ -333,7 +334,7 @@ def _zsh_step(box: Sandbox) -> Step:
     title = "aws-use in zsh: the prompt and its colour states"
     if zsh is None or plugin is None:
         return Step(title, "aws-use prod", False, "zsh or the plugin is not installed")
-    script = "zmodload zsh/datetime\n" + PROMPT_TOUR.format(plugin=json.dumps(str(plugin)))
+    script = "zmodload zsh/datetime\n" + PROMPT_TOUR.format(plugin=sh_quote(str(plugin)))
     result = subprocess.run(
         [zsh, "-f", "-c", script],
         env=box.env,

@@ -82,6 +82,7 @@ def test_interactive_demo_switches_and_cleans_up(sandbox: Sandbox) -> None:
     )
     try:
         child.expect("The MFA code is 123456")
+        child.expect("Leave with `exit`")
         child.expect("demo")
         child.sendline("print -r -- SANDBOX=$HOME")
         child.expect(r"SANDBOX=(/[^\s\x1b]+)")
