@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from awsprompt import __version__
 from awsprompt.errors import AwspromptError, ExitCode
@@ -30,7 +30,15 @@ def build_parser() -> argparse.ArgumentParser:
     import argparse
     import importlib
 
-    parser = argparse.ArgumentParser(
+    class Parser(argparse.ArgumentParser):
+        """Usage errors as one line, like every other awsprompt error."""
+
+        def error(self, message: str) -> NoReturn:
+            hint = f"`{self.prog} --help` lists the options"
+            sys.stderr.write(f"awsprompt: error: {message} (hint: {hint})\n")
+            raise SystemExit(int(ExitCode.USAGE))
+
+    parser = Parser(
         prog="awsprompt",
         description="Encrypted AWS key vault, MFA and role-chain credentials, zsh prompt.",
         epilog="Run `awsprompt COMMAND --help` for a command's options. --debug shows tracebacks.",

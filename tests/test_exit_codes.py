@@ -165,3 +165,23 @@ def test_argparse_usage_errors_exit_2(sandbox: Sandbox) -> None:
         proc = cli(*argv)
         assert proc.returncode == ExitCode.USAGE, argv
         assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("exec",),
+        ("nope",),
+        ("exec", "x;y", "-j"),
+        ("list", "--bogus"),
+        ("export", "p", "-f", "xml"),
+    ],
+)
+def test_usage_errors_are_one_line(args: tuple[str, ...]) -> None:
+    """argparse's usage errors come out as one `awsprompt: error:` line with a hint, exit 2."""
+    proc = cli(*args)
+    assert proc.returncode == 2
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("awsprompt: error: ") and "(hint: " in lines[0]
+    assert proc.stdout == ""

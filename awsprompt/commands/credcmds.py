@@ -63,7 +63,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="serve refreshed credentials to the command from a local endpoint"
         " (AWS_CONTAINER_CREDENTIALS_FULL_URI) instead of giving it keys",
     )
-    p.add_argument("command", nargs="*", help="the command to run, after `--`")
+    p.add_argument("command", nargs="*", default=[], help="the command to run, after `--`")
     p.set_defaults(func=cmd_exec)
 
     p = sub.add_parser("export", help="print a profile's temporary credentials in a format")
