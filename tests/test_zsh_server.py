@@ -12,46 +12,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import cli
+from test_zsh_e2e import AWS, CONFIG, WHOAMI, world, zsh  # noqa: F401 - fixtures
 from zshell import FakeCommand, ZShell, server_records, session_records
 
 from awsprompt.credserver import process_alive
 
 pytestmark = pytest.mark.slow
 
-AWS = Path(sys.executable).parent / "aws"
-CONFIG = """[profile A]
-role_arn = arn:aws:iam::111111111111:role/A
-source_profile = base
-[profile B]
-role_arn = arn:aws:iam::333333333333:role/B
-source_profile = A
-"""
-WHOAMI = f"{AWS} sts get-caller-identity --region us-east-1 --query Arn --output text"
 KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
-
-
-@pytest.fixture
-def world(sandbox, moto, with_passphrase) -> None:
-    """A vault key 'base' and two chained roles A -> B, against moto."""
-    added = cli(
-        "add",
-        "base",
-        "--env",
-        env={
-            "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
-            "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-        },
-    )
-    assert added.returncode == 0, added.stderr
-    sandbox.write_config(CONFIG)
-
-
-@pytest.fixture
-def zsh(tmp_path: Path, world: None) -> Iterator[ZShell]:
-    """A zsh running the real awsprompt from this repository."""
-    with ZShell(tmp_path / "zdot", timeout=60) as shell:
-        yield shell
 
 
 @pytest.fixture
