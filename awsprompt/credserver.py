@@ -59,15 +59,15 @@ class _Handler(BaseHTTPRequestHandler):
         if creds.session_token is None or creds.expiration is None:
             self._send(500, {"message": "awsprompt serves temporary credentials only"})
             return
-        self._send(
-            200,
-            {
-                "AccessKeyId": creds.access_key_id,
-                "SecretAccessKey": creds.secret_access_key,
-                "Token": creds.session_token,
-                "Expiration": creds.expiration_rfc3339(),
-            },
-        )
+        doc = {
+            "AccessKeyId": creds.access_key_id,
+            "SecretAccessKey": creds.secret_access_key,
+            "Token": creds.session_token,
+            "Expiration": creds.expiration_rfc3339(),
+        }
+        if self.server.owner.account:
+            doc["AccountId"] = self.server.owner.account  # read by newer SDKs
+        self._send(200, doc)
 
     def _refuse(self) -> None:
         self._send(405, {"message": "only GET is supported"})
@@ -102,8 +102,9 @@ class _HttpServer(ThreadingHTTPServer):
 class CredentialServer:
     """The endpoint: bound on creation, served from a thread after start()."""
 
-    def __init__(self, provider: Provider, token: str | None = None) -> None:
+    def __init__(self, provider: Provider, token: str | None = None, account: str = "") -> None:
         self.token = token or secrets.token_urlsafe(TOKEN_BYTES)
+        self.account = account
         self._provider = provider
         self._lock = threading.Lock()
         self._httpd = _HttpServer(self)

@@ -346,7 +346,8 @@ def test_serve_prints_records_and_answers_with_the_token(
         host = f"127.0.0.1:{port}"
         status, doc = request(port, {"Host": host, "Authorization": token})
         assert status == 200
-        assert set(doc) == {"AccessKeyId", "SecretAccessKey", "Token", "Expiration"}
+        assert set(doc) == {"AccessKeyId", "SecretAccessKey", "Token", "Expiration", "AccountId"}
+        assert doc["AccountId"] == ROLE_ACCOUNT
         assert doc["AccessKeyId"].startswith("ASIA")
         assert request(port, {"Host": host})[0] == 403
         assert request(port, {"Host": f"evil.example:{port}", "Authorization": token})[0] == 403

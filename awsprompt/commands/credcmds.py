@@ -180,7 +180,7 @@ def _exec_with_server(args: argparse.Namespace) -> int:
     if not command:
         command = [os.environ.get("SHELL") or "/bin/sh"]
     session, provider = session_provider(args, prompt=not args.no_prompt)
-    server = credserver.CredentialServer(provider)
+    server = credserver.CredentialServer(provider, account=session.account)
     # A token file would win over our token in the SDKs.
     drop = (*SCRUB, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
     env = {k: v for k, v in os.environ.items() if k not in drop}

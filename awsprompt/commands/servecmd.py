@@ -83,7 +83,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if parent <= 1 or not credserver.process_alive(parent):
         raise UsageError(f"--zsh-parent {parent} is not a running process", hint="pass $$")
     session, provider = session_provider(args, prompt=False)
-    server = credserver.CredentialServer(provider)
+    server = credserver.CredentialServer(provider, account=session.account)
     env = credserver.container_vars(
         server.url,
         server.token,
