@@ -73,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return the process exit code."""
     head, tail, debug = _split_argv(list(sys.argv[1:] if argv is None else argv))
     if head[:1] in (["exec"], ["export"]) and not tail and not debug:
-        from awsprompt import fastpath
+        from awsprompt.shell import fastpath
 
         answer = fastpath.serve(head)
         if answer is not None:

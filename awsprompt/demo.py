@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from awsprompt.errors import ConfigError
-from awsprompt.shellfmt import sh_quote
+from awsprompt.shell.formats import sh_quote
 
 MFA_CODE = "123456"
 PASSPHRASE = "demo passphrase, not a secret"  # noqa: S105 - the throw-away demo vault's
@@ -192,7 +192,7 @@ def _store_demo_key(box: Sandbox, key_id: str, secret: str) -> None:
     code = (
         "import sys\n"
         "from datetime import datetime\n"
-        "from awsprompt.vault import open_vault, LongTermKey\n"
+        "from awsprompt.secrets.vault import open_vault, LongTermKey\n"
         "kid, secret, added = sys.stdin.read().split()\n"
         "open_vault().put('demo-user', LongTermKey(kid, secret, datetime.fromisoformat(added)))\n"
     )

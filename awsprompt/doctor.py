@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from awsprompt import fsutil, paths
+from awsprompt.config.profiles import AwsFiles, Resolver
 from awsprompt.errors import AwspromptError, ProfileNotFound
-from awsprompt.profiles import AwsFiles, Resolver
-from awsprompt.vault.base import KeyInfo
+from awsprompt.secrets.vault.base import KeyInfo
 
 Status = Literal["ok", "warn", "fail"]
 ZSH_MARKERS = ("awsprompt.plugin.zsh", "# >>> awsprompt >>>")
@@ -51,7 +51,7 @@ class Context:
 
 def gather(environ: dict[str, str] | None = None) -> Context:
     """Read the AWS files, the vault index and the settings, recording errors instead of raising."""
-    from awsprompt import settings
+    from awsprompt.config import settings
 
     rotation_days, backend = 90, "file"
     try:
@@ -68,7 +68,7 @@ def gather(environ: dict[str, str] | None = None) -> Context:
     index: dict[str, KeyInfo] = {}
     vault_error = None
     try:
-        from awsprompt.vault import open_vault
+        from awsprompt.secrets.vault import open_vault
 
         index = open_vault().index()
     except AwspromptError as exc:
@@ -86,7 +86,7 @@ def _ok(name: str, message: str) -> list[Check]:
 
 def check_settings(ctx: Context) -> list[Check]:
     """The settings file parses; the AWS files parse; the vault opens (index only)."""
-    from awsprompt import settings
+    from awsprompt.config import settings
 
     out = []
     try:
@@ -333,7 +333,7 @@ def check_zsh(ctx: Context) -> list[Check]:
 
 def check_passphrase_env(ctx: Context) -> list[Check]:
     """A vault passphrase exported in the environment is readable by every child process."""
-    from awsprompt.passphrase import ENV_VARS
+    from awsprompt.secrets.passphrase import ENV_VARS
 
     found = [var for var in ENV_VARS if ctx.environ.get(var)]
     if not found:
@@ -350,7 +350,7 @@ def check_passphrase_env(ctx: Context) -> list[Check]:
 
 def check_agent(ctx: Context) -> list[Check]:
     """A socket file nothing answers on is a stale agent."""
-    from awsprompt import agentclient
+    from awsprompt.secrets import agentclient
 
     sock = agentclient.socket_path()
     if not (sock.exists() or sock.is_symlink()):
@@ -371,7 +371,7 @@ def check_kdf(ctx: Context) -> list[Check]:
     """The vault's Argon2id parameters meet RFC 9106's low-memory profile."""
     import json
 
-    from awsprompt import crypto
+    from awsprompt.secrets import crypto
 
     path = paths.vault_path()
     if ctx.backend != "file" or ctx.vault_error or not path.is_file():

@@ -21,9 +21,10 @@ import pexpect
 import pytest
 from conftest import PASSPHRASE, ROOT, MotoServer, Sandbox, cli
 
-from awsprompt import agentclient, paths
+from awsprompt import paths
 from awsprompt.errors import ExitCode
-from awsprompt.vault.filevault import FileVault, key_check
+from awsprompt.secrets import agentclient
+from awsprompt.secrets.vault.filevault import FileVault, key_check
 
 KEY_ID = "AKIAEXAMPLEAGENT0001"
 SECRET = "AgentSecretSENTINEL/0000000000000000000"
@@ -60,7 +61,7 @@ def agent_pids(folder: Path) -> list[int]:
             cwd = os.readlink(entry / "cwd")
         except OSError:
             continue
-        if b"awsprompt.agent" in cmdline and cwd == str(folder):
+        if b"awsprompt.secrets.agent" in cmdline and cwd == str(folder):
             pids.append(int(entry.name))
     return pids
 
@@ -430,7 +431,7 @@ def test_agent_argv_and_environment_hold_no_secret(sandbox: Sandbox, agent: Path
     cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     environ = Path(f"/proc/{pid}/environ").read_bytes()
     names = {item.split(b"=", 1)[0] for item in environ.split(b"\0") if item}
-    assert b"awsprompt.agent" in cmdline
+    assert b"awsprompt.secrets.agent" in cmdline
     assert b"XDG_RUNTIME_DIR" in names  # the environment really was read
     for blob in (cmdline, environ):
         assert PASSPHRASE.encode() not in blob
@@ -470,7 +471,7 @@ def test_agent_makes_itself_undumpable(sandbox: Sandbox) -> None:
         "absolute": 30,
     }
     proc = subprocess.Popen(
-        [*NOBODY, SYSTEM_PYTHON, "-m", "awsprompt.agent"],
+        [*NOBODY, SYSTEM_PYTHON, "-m", "awsprompt.secrets.agent"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

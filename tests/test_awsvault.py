@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from awsvault_writer import b64url, write_item, write_master, write_session
 
-from awsprompt.awsvault import default_dir, item_key, parse_created, read_aws_vault
 from awsprompt.errors import UsageError, VaultDamaged, WrongPassphrase
+from awsprompt.importers.awsvault import default_dir, item_key, parse_created, read_aws_vault
 
 PASS = "aws-vault file passphrase"
 SECRET_A = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETAAAA"

@@ -15,7 +15,7 @@ import pytest
 from conftest import PASSPHRASE, ROOT, Sandbox, cli
 
 from awsprompt.cli import build_parser
-from awsprompt.vault import FileVault, LongTermKey
+from awsprompt.secrets.vault import FileVault, LongTermKey
 
 KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from awsprompt import configedit
-from awsprompt.profiles import AwsFiles
+from awsprompt.config import ini
+from awsprompt.config.profiles import AwsFiles
 
 MESSY = (
     b"# top comment\r\n"
@@ -37,7 +37,7 @@ def config(tmp_path: Path) -> Path:
 
 def test_ensure_section_appends_and_preserves_bytes(config: Path) -> None:
     """A new section is appended after a newline and a blank line; the rest is byte-identical."""
-    assert configedit.ensure_section(config, "dev") is True
+    assert ini.ensure_section(config, "dev") is True
     assert config.read_bytes() == MESSY + b"\n\n[profile dev]\n"
     assert "dev" in AwsFiles(config, config.parent / "none").names()
 
@@ -45,8 +45,8 @@ def test_ensure_section_appends_and_preserves_bytes(config: Path) -> None:
 def test_ensure_section_is_idempotent(config: Path) -> None:
     """An existing section (even with odd spacing) is found and the file is not rewritten."""
     mtime = config.stat().st_mtime_ns
-    assert configedit.ensure_section(config, "spaced") is False
-    assert configedit.ensure_section(config, "default") is False
+    assert ini.ensure_section(config, "spaced") is False
+    assert ini.ensure_section(config, "default") is False
     assert config.read_bytes() == MESSY
     assert config.stat().st_mtime_ns == mtime
 
@@ -54,7 +54,7 @@ def test_ensure_section_is_idempotent(config: Path) -> None:
 def test_ensure_section_creates_a_private_file(tmp_path: Path) -> None:
     """A missing file is created with 0600 and just the section header."""
     path = tmp_path / "new" / "config"
-    assert configedit.ensure_section(path, "dev") is True
+    assert ini.ensure_section(path, "dev") is True
     assert path.read_bytes() == b"[profile dev]\n"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
@@ -62,9 +62,9 @@ def test_ensure_section_creates_a_private_file(tmp_path: Path) -> None:
 def test_section_titles_for_each_file(tmp_path: Path) -> None:
     """The config uses `[profile X]` and `[default]`; the credentials file uses `[X]`."""
     conf, creds = tmp_path / "config", tmp_path / "credentials"
-    configedit.ensure_section(conf, "default")
-    configedit.ensure_section(conf, "dev")
-    configedit.ensure_section(creds, "dev", config=False)
+    ini.ensure_section(conf, "default")
+    ini.ensure_section(conf, "dev")
+    ini.ensure_section(creds, "dev", config=False)
     assert conf.read_bytes() == b"[default]\n\n[profile dev]\n"
     assert creds.read_bytes() == b"[dev]\n"
 
@@ -72,7 +72,7 @@ def test_section_titles_for_each_file(tmp_path: Path) -> None:
 def test_ensure_section_keeps_the_file_mode(config: Path) -> None:
     """Editing a 0640 file leaves it 0640."""
     os.chmod(config, 0o640)
-    configedit.ensure_section(config, "dev")
+    ini.ensure_section(config, "dev")
     assert stat.S_IMODE(config.stat().st_mode) == 0o640
 
 
@@ -80,7 +80,7 @@ def test_ensure_section_writes_through_a_symlink(config: Path, tmp_path: Path) -
     """A symlinked config (dotfiles) is edited in its target; the link stays a link."""
     link = tmp_path / "link-config"
     link.symlink_to(config)
-    assert configedit.ensure_section(link, "dev") is True
+    assert ini.ensure_section(link, "dev") is True
     assert link.is_symlink()
     assert config.read_bytes() == MESSY + b"\n\n[profile dev]\n"
 
@@ -90,23 +90,23 @@ def test_set_key_replaces_case_insensitively(config: Path) -> None:
     config.write_bytes(
         b"[profile p]\nRegion = us-east-1\noutput = json\n\n[profile q]\nregion = x\n"
     )
-    assert configedit.set_key(config, "p", "region", "eu-west-1") is True
+    assert ini.set_key(config, "p", "region", "eu-west-1") is True
     assert config.read_bytes() == (
         b"[profile p]\nregion = eu-west-1\noutput = json\n\n[profile q]\nregion = x\n"
     )
-    assert configedit.set_key(config, "p", "region", "eu-west-1") is False
+    assert ini.set_key(config, "p", "region", "eu-west-1") is False
 
 
 def test_set_key_inserts_before_the_trailing_blank_lines(config: Path) -> None:
     """A new key goes at the end of its section's body, keeping the blank line before the next."""
-    assert configedit.set_key(config, "default", "output", "json") is True
+    assert ini.set_key(config, "default", "output", "json") is True
     want = MESSY.replace(b"region = us-east-1\r\n", b"region = us-east-1\r\noutput = json\n")
     assert config.read_bytes() == want
 
 
 def test_set_key_in_last_section_without_newline(config: Path) -> None:
     """Adding to a last section that lacks a final newline terminates the old line first."""
-    configedit.set_key(config, "last", "region", "us-east-2")
+    ini.set_key(config, "last", "region", "us-east-2")
     assert config.read_bytes() == MESSY + b"\nregion = us-east-2\n"
 
 
@@ -116,7 +116,7 @@ def test_remove_keys_drops_continuations_and_keeps_others(tmp_path: Path) -> Non
     path.write_bytes(
         b"[a]\naws_access_key_id = AKIA\nS3 =\n  x = 1\nregion = r\n\n[b]\naws_access_key_id = B\n"
     )
-    assert configedit.remove_keys(path, "a", {"aws_access_key_id", "s3"}) is True
+    assert ini.remove_keys(path, "a", {"aws_access_key_id", "s3"}) is True
     assert path.read_bytes() == b"[a]\nregion = r\n\n[b]\naws_access_key_id = B\n"
 
 
@@ -127,15 +127,15 @@ def test_remove_keys_drops_an_emptied_section(tmp_path: Path) -> None:
         b"[a]\nregion = r\n\n[b]\n# note\nAWS_ACCESS_KEY_ID = B\naws_secret_access_key = S\n"
         b"[c]\nx = 1\n"
     )
-    assert configedit.remove_keys(path, "b", {"aws_access_key_id", "aws_secret_access_key"})
+    assert ini.remove_keys(path, "b", {"aws_access_key_id", "aws_secret_access_key"})
     assert path.read_bytes() == b"[a]\nregion = r\n\n[c]\nx = 1\n"
-    assert configedit.remove_keys(path, "zzz", {"x"}) is False
-    assert configedit.remove_keys(path, "a", {"nothing"}) is False
+    assert ini.remove_keys(path, "zzz", {"x"}) is False
+    assert ini.remove_keys(path, "a", {"nothing"}) is False
 
 
 def test_has_section(config: Path) -> None:
     """has_section finds config sections by profile name, not by raw title."""
-    assert configedit.has_section(config, "last")
-    assert configedit.has_section(config, "default")
-    assert not configedit.has_section(config, "profile")
-    assert not configedit.has_section(config.parent / "missing", "last")
+    assert ini.has_section(config, "last")
+    assert ini.has_section(config, "default")
+    assert not ini.has_section(config, "profile")
+    assert not ini.has_section(config.parent / "missing", "last")

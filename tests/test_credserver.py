@@ -18,9 +18,9 @@ import pytest
 from conftest import MotoServer, Sandbox, cli
 from credchain import add_keys
 
-from awsprompt import credserver
-from awsprompt.credentials import Credentials
+from awsprompt.aws.credentials import Credentials
 from awsprompt.errors import MfaRequired
+from awsprompt.shell import credserver
 
 pytestmark = pytest.mark.usefixtures("with_passphrase")
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from conftest import PASSPHRASE, Sandbox, cli
 
-from awsprompt import agentclient
-from awsprompt.vault import FileVault, LongTermKey
+from awsprompt.secrets import agentclient
+from awsprompt.secrets.vault import FileVault, LongTermKey
 
 GOOD_CONFIG = """\
 [profile base]

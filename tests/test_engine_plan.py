@@ -7,11 +7,11 @@ from dataclasses import replace
 
 import pytest
 
-from awsprompt import engine
-from awsprompt.cache import cache_key
-from awsprompt.engine import CHAIN_CAP, Options, plan
-from awsprompt.profiles import Profile, RoleHop, Source
-from awsprompt.settings import Settings
+from awsprompt.aws import engine
+from awsprompt.aws.engine import CHAIN_CAP, Options, plan
+from awsprompt.config.profiles import Profile, RoleHop, Source
+from awsprompt.config.settings import Settings
+from awsprompt.secrets.sessions import cache_key
 
 MFA = "arn:aws:iam::000000000000:mfa/me"
 MFA2 = "arn:aws:iam::333333333333:mfa/other"

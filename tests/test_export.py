@@ -13,8 +13,8 @@ import yaml
 from conftest import ROOT, MotoServer, Sandbox, cli
 from credchain import ACCOUNT, PROCESS_KEYS, error_lines, process_json, setup_chain
 
-from awsprompt import shellfmt
-from awsprompt.credentials import Credentials
+from awsprompt.aws.credentials import Credentials
+from awsprompt.shell import formats
 
 pytestmark = pytest.mark.usefixtures("with_passphrase")
 
@@ -110,7 +110,7 @@ def test_export_env_lines_use_only_allowed_names(sandbox: Sandbox, moto: MotoSer
     setup_chain(sandbox)
     result = cli("export", "B", "--region", "eu-west-1")
     assert result.returncode == 0, result.stderr
-    allowed = set(shellfmt.SET_VARS) | set(shellfmt.CONFLICTING_VARS)
+    allowed = set(formats.SET_VARS) | set(formats.CONFLICTING_VARS)
     exported = set()
     for line in result.stdout.splitlines():
         verb, _, rest = line.partition(" ")
@@ -133,7 +133,7 @@ def test_hostile_values_are_inert_when_evaluated(tmp_path: Path, shell: str) -> 
     env["AWS_ACCESS_KEY_ID"] = "ASIAEXAMPLE000000000"
     env["EVIL_NAME"] = "1"
     env["PATH"] = "/nonexistent"
-    text = shellfmt.format_export_env(env)
+    text = formats.format_export_env(env)
     assert "EVIL_NAME" not in text
     assert "PATH" not in text.replace("AWS_", "")
     folder = tmp_path / "w"
@@ -206,7 +206,7 @@ def test_yaml_format_survives_hostile_values() -> None:
     """YAML output of hostile and YAML-special values loads back verbatim."""
     values = [*HOSTILE, "yes", "null", "0123", "- a", "key: value", "#x", "\u2028"]
     env = {f"V{i}": v for i, v in enumerate(values)}
-    assert yaml.safe_load(shellfmt.format_yaml(env)) == env
+    assert yaml.safe_load(formats.format_yaml(env)) == env
 
 
 def parse_zsh_records(data: bytes) -> list[tuple[str, ...]]:
@@ -242,12 +242,12 @@ def test_export_zsh_format_emits_only_allowed_records(sandbox: Sandbox, moto: Mo
     exports = {r[1]: r[2] for r in records if r[0] == "export"}
     unsets = {r[1] for r in records if r[0] == "unset"}
     sets = {r[1]: r[2] for r in records if r[0] == "set"}
-    assert set(exports) <= set(shellfmt.SET_VARS)
+    assert set(exports) <= set(formats.SET_VARS)
     assert set(exports) >= B_VARS
-    assert unsets <= set(shellfmt.SET_VARS) | set(shellfmt.CONFLICTING_VARS)
+    assert unsets <= set(formats.SET_VARS) | set(formats.CONFLICTING_VARS)
     assert not unsets & set(exports)
     assert {"AWS_PROFILE", "AWS_DEFAULT_PROFILE"} <= unsets
-    assert set(sets) <= set(shellfmt.PROMPT_SETTINGS)
+    assert set(sets) <= set(formats.PROMPT_SETTINGS)
     assert exports["AWS_ACCESS_KEY_ID"] == doc["AccessKeyId"]
     assert exports["AWS_SESSION_TOKEN"] == doc["SessionToken"]
     assert exports["AWSPROMPT_PROFILE"] == "B"
@@ -256,11 +256,11 @@ def test_export_zsh_format_emits_only_allowed_records(sandbox: Sandbox, moto: Mo
 def test_format_zsh_refuses_unknown_names_and_nul_values() -> None:
     """format_zsh raises on a name outside the list or a NUL in a value; drops bad settings."""
     with pytest.raises(ValueError, match="PATH"):
-        shellfmt.format_zsh({"PATH": "/tmp"})
+        formats.format_zsh({"PATH": "/tmp"})
     with pytest.raises(ValueError, match="AWS_VAULT"):
-        shellfmt.format_zsh({"AWS_VAULT": "a\0export\0PATH\0/tmp"})
+        formats.format_zsh({"AWS_VAULT": "a\0export\0PATH\0/tmp"})
     settings = {"_awsprompt_cfg_warn": "15", "PATH": "/tmp", "_awsprompt_cfg_prod": "\0"}
-    out = shellfmt.format_zsh({"AWS_VAULT": "p"}, settings)
+    out = formats.format_zsh({"AWS_VAULT": "p"}, settings)
     records = parse_zsh_records(out)
     assert ("export", "AWS_VAULT", "p") in records
     assert [r for r in records if r[0] == "set"] == [("set", "_awsprompt_cfg_warn", "15")]
@@ -268,14 +268,14 @@ def test_format_zsh_refuses_unknown_names_and_nul_values() -> None:
 
 def test_credential_vars_for_long_term_keys_have_no_expiry() -> None:
     """Long-term keys give no token or expiry variables, so prompts show no countdown."""
-    env = shellfmt.credential_vars(Credentials("AKIAEXAMPLE000000000", "s"), "p", "", None)
+    env = formats.credential_vars(Credentials("AKIAEXAMPLE000000000", "s"), "p", "", None)
     assert set(env) == {
         "AWS_ACCESS_KEY_ID",
         "AWS_SECRET_ACCESS_KEY",
         "AWS_VAULT",
         "AWSPROMPT_PROFILE",
     }
-    assert "unset AWS_SESSION_TOKEN" in shellfmt.format_export_env(env)
+    assert "unset AWS_SESSION_TOKEN" in formats.format_export_env(env)
 
 
 def test_export_error_is_one_line(sandbox: Sandbox) -> None:

@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT, MotoServer, Sandbox, cli
 from test_agent import KEY_ID, SECRET, add_key, agent, unlock  # noqa: F401 - fixture
 
-from awsprompt import fastpath
+from awsprompt.shell import fastpath
 
 # `agent` (imported above) lets these tests use an agent and stops it afterwards.
 pytestmark = pytest.mark.usefixtures("agent")

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, Sandbox, cli
 
-from awsprompt.profiles import AwsFiles, Resolver
-from awsprompt.vault import FileVault
+from awsprompt.config.profiles import AwsFiles, Resolver
+from awsprompt.secrets.vault import FileVault
 
 AWS = str(Path(sys.executable).parent / "aws")
 SELF = f"{sys.executable} -m awsprompt"

@@ -9,8 +9,8 @@ import pytest
 from awsvault_writer import write_master, write_session
 from conftest import Sandbox, cli
 
-from awsprompt.profiles import AwsFiles
-from awsprompt.vault import FileVault
+from awsprompt.config.profiles import AwsFiles
+from awsprompt.secrets.vault import FileVault
 
 AV_PASS = "aws-vault passphrase"
 

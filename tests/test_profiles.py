@@ -7,8 +7,8 @@ from collections.abc import Iterable
 import pytest
 from conftest import Sandbox
 
+from awsprompt.config.profiles import AwsFiles, Profile, Resolver
 from awsprompt.errors import ConfigError, ProfileNotFound, UsageError
-from awsprompt.profiles import AwsFiles, Profile, Resolver
 
 ARN_A = "arn:aws:iam::111111111111:role/A"
 ARN_B = "arn:aws:iam::222222222222:role/B"

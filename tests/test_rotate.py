@@ -13,11 +13,11 @@ from botocore.config import Config
 from conftest import MotoServer, Sandbox, cli
 from credchain import add_keys, error_lines, mfa_count, mfa_script
 
-from awsprompt.credentials import Credentials
+from awsprompt.aws.credentials import Credentials
+from awsprompt.aws.rotate import Rotator
+from awsprompt.config.profiles import Source
 from awsprompt.errors import ExitCode, RotateIncomplete
-from awsprompt.profiles import Source
-from awsprompt.rotate import Rotator
-from awsprompt.vault import FileVault, LongTermKey, key_fingerprint
+from awsprompt.secrets.vault import FileVault, LongTermKey, key_fingerprint
 
 pytestmark = pytest.mark.usefixtures("with_passphrase")
 

@@ -8,7 +8,7 @@ import os
 import pytest
 from conftest import Sandbox, cli
 
-from awsprompt import settings
+from awsprompt.config import settings
 from awsprompt.errors import ConfigError, ExitCode
 
 

@@ -15,21 +15,21 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from awsprompt.credentials import Credentials
-from awsprompt.errors import (
-    AccessDenied,
-    AwsError,
-    EndpointUnreachable,
-    TokenInvalid,
-    UsageError,
-)
-from awsprompt.signin import (
+from awsprompt.aws.credentials import Credentials
+from awsprompt.aws.signin import (
     console_destination,
     federated_name,
     federation_credentials,
     federation_endpoint,
     get_signin_token,
     login_url,
+)
+from awsprompt.errors import (
+    AccessDenied,
+    AwsError,
+    EndpointUnreachable,
+    TokenInvalid,
+    UsageError,
 )
 
 SECRET = "SENTINEL-secret-key-do-not-leak-0123456789"

@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 from conftest import PASSPHRASE, ROOT, Sandbox, cli
 
-from awsprompt import crypto, fsutil
+from awsprompt import fsutil
 from awsprompt.errors import NotInVault, VaultDamaged, WrongPassphrase
-from awsprompt.vault import FileVault, LongTermKey
+from awsprompt.secrets import crypto
+from awsprompt.secrets.vault import FileVault, LongTermKey
 
 KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -379,7 +380,7 @@ def test_failed_write_keeps_original(vault: FileVault, monkeypatch: pytest.Monke
 WRITER = textwrap.dedent(
     """
     import sys
-    from awsprompt.vault import FileVault, LongTermKey
+    from awsprompt.secrets.vault import FileVault, LongTermKey
     prefix = sys.argv[1]
     v = FileVault(passphrase=lambda creating: {passphrase!r})
     for i in range(50):

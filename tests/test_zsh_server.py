@@ -15,7 +15,7 @@ import pytest
 from test_zsh_e2e import AWS, CONFIG, WHOAMI, world, zsh  # noqa: F401 - fixtures
 from zshell import FakeCommand, ZShell, server_records, session_records
 
-from awsprompt.credserver import process_alive
+from awsprompt.shell.credserver import process_alive
 
 pytestmark = pytest.mark.slow
 

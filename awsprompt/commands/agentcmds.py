@@ -39,8 +39,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def cmd_unlock(args: argparse.Namespace) -> int:
     """Derive the key from the passphrase and hand it to a new agent."""
-    from awsprompt import agentclient, settings
-    from awsprompt.vault.filevault import FileVault
+    from awsprompt.config import settings
+    from awsprompt.secrets import agentclient
+    from awsprompt.secrets.vault.filevault import FileVault
 
     conf = settings.load()
     if conf.backend != "file":
@@ -63,7 +64,7 @@ def cmd_unlock(args: argparse.Namespace) -> int:
 
 def cmd_lock(args: argparse.Namespace) -> int:
     """Stop the agent."""
-    from awsprompt import agentclient
+    from awsprompt.secrets import agentclient
 
     if agentclient.stop():
         tty.info("Vault locked: the agent wiped its key and stopped.")
@@ -74,12 +75,13 @@ def cmd_lock(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Locked or unlocked, and for how long."""
-    from awsprompt import agentclient, paths
-    from awsprompt.vault import open_vault
+    from awsprompt import paths
+    from awsprompt.secrets import agentclient
+    from awsprompt.secrets.vault import open_vault
 
     vault = open_vault()
     info = agentclient.status()
-    from awsprompt.vault.filevault import FileVault
+    from awsprompt.secrets.vault.filevault import FileVault
 
     check = vault.header_check() if isinstance(vault, FileVault) else ""
     unlocked = bool(info and info.get("check") == check)
@@ -111,7 +113,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_config(args: argparse.Namespace) -> int:
     """Print effective settings."""
-    from awsprompt import settings
+    from awsprompt.config import settings
 
     rows = settings.effective()
     if args.json:

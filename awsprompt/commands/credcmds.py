@@ -11,7 +11,7 @@ from awsprompt.commands._common import add_session_options, profile_name, write_
 from awsprompt.errors import UsageError
 
 if TYPE_CHECKING:
-    from awsprompt.engine import Session
+    from awsprompt.aws.engine import Session
 
 FORMATS = ("env", "export-env", "json", "ini", "yaml", "zsh")
 # Removed from a child's environment before ours are added.
@@ -83,13 +83,13 @@ def get_session(
     """Resolve the profile and get its credentials (cache first).
 
     With FAST_MODE ("json" or "zsh") and no options that change the result, remember which
-    cached session answered, so the next identical call can take awsprompt.fastpath.
+    cached session answered, so the next identical call can take awsprompt.shell.fastpath.
     """
-    from awsprompt import fastpath
-    from awsprompt.engine import Engine, Options
-    from awsprompt.profiles import AwsFiles, Resolver
-    from awsprompt.settings import load
-    from awsprompt.vault import FileVault, open_vault
+    from awsprompt.aws.engine import Engine, Options
+    from awsprompt.config.profiles import AwsFiles, Resolver
+    from awsprompt.config.settings import load
+    from awsprompt.secrets.vault import FileVault, open_vault
+    from awsprompt.shell import fastpath
 
     plain = args.duration is None and args.region is None and args.mfa_token is None
     inputs = fastpath.inputs(args.profile, fast_mode) if fast_mode and plain else None
@@ -119,14 +119,14 @@ def account_alias(session: Session, region: str | None) -> str | None:
     """The account alias for the prompt (IAM is asked once per account, then cached)."""
     if not session.account:
         return None
-    from awsprompt.accounts import alias_for
+    from awsprompt.aws.accounts import alias_for
 
     return alias_for(session.account, session.credentials, region)
 
 
 def session_env(session: Session, region: str | None, *, alias: bool = False) -> dict[str, str]:
     """The variables for SESSION (region override wins over the profile's)."""
-    from awsprompt.shellfmt import credential_vars
+    from awsprompt.shell.formats import credential_vars
 
     return credential_vars(
         session.credentials,
@@ -144,7 +144,7 @@ def cmd_exec(args: argparse.Namespace) -> int:
     session = get_session(args, no_session=args.no_session, fast_mode="json" if args.json else None)
     creds = session.credentials
     if args.json:
-        from awsprompt.shellfmt import process_json
+        from awsprompt.shell.formats import process_json
 
         write_stdout(process_json(creds) + "\n")
         return 0
@@ -171,8 +171,8 @@ def cmd_exec(args: argparse.Namespace) -> int:
 
 def _exec_with_server(args: argparse.Namespace) -> int:
     """exec --server: the child gets a local endpoint and its token, never keys."""
-    from awsprompt import credserver
     from awsprompt.commands.servecmd import session_provider
+    from awsprompt.shell import credserver
 
     if args.json or args.no_session:
         raise UsageError("--server cannot be combined with --json or --no-session")
@@ -201,36 +201,36 @@ def _exec_with_server(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Print the credentials in the chosen format."""
-    from awsprompt import shellfmt
+    from awsprompt.shell import formats
 
     session = get_session(args, fast_mode="zsh" if args.format == "zsh" else None)
     creds = session.credentials
     fmt = args.format
     if fmt == "json":
-        write_stdout(shellfmt.process_json(creds) + "\n")
+        write_stdout(formats.process_json(creds) + "\n")
     elif fmt == "ini":
-        write_stdout(shellfmt.format_ini(creds, args.profile))
+        write_stdout(formats.format_ini(creds, args.profile))
     else:
         env = session_env(session, args.region, alias=fmt == "zsh")
         if fmt == "env":
-            write_stdout(shellfmt.format_env(env))
+            write_stdout(formats.format_env(env))
         elif fmt == "export-env":
-            write_stdout(shellfmt.format_export_env(env))
+            write_stdout(formats.format_export_env(env))
         elif fmt == "yaml":
-            write_stdout(shellfmt.format_yaml(env))
+            write_stdout(formats.format_yaml(env))
         else:
-            from awsprompt import recent
-            from awsprompt.settings import load
+            from awsprompt.config.settings import load
+            from awsprompt.shell import recent
 
-            write_stdout(shellfmt.format_zsh(env, load().prompt_settings()))
+            write_stdout(formats.format_zsh(env, load().prompt_settings()))
             recent.record(args.profile)
     return 0
 
 
 def cmd_clear(args: argparse.Namespace) -> int:
     """Drop cached sessions."""
-    from awsprompt.cache import SessionCache
-    from awsprompt.vault import open_vault
+    from awsprompt.secrets.sessions import SessionCache
+    from awsprompt.secrets.vault import open_vault
 
     count = SessionCache(open_vault().cipher).clear(profile=args.profile)
     which = f" of {args.profile!r}" if args.profile else ""

@@ -70,11 +70,11 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _from_credentials(args: argparse.Namespace) -> int:
-    from awsprompt import migrate
-    from awsprompt.vault import open_vault
+    from awsprompt.importers import credfile
+    from awsprompt.secrets.vault import open_vault
 
     vault = open_vault()
-    plan = migrate.plan_import(vault.index(), set(args.profile or ()))
+    plan = credfile.plan_import(vault.index(), set(args.profile or ()))
     for skip in plan.skipped:
         tty.warn(f"skipped profile {skip.profile!r}: {skip.reason}")
     if plan.empty:
@@ -101,7 +101,7 @@ def _from_credentials(args: argparse.Namespace) -> int:
         what = "delete" if plan.remaining is None else "rewrite without the keys"
         tty.info(f"Dry run: would {what} {plan.source}. Nothing was changed.")
         return 0
-    result = migrate.apply_import(plan, vault, keep_backup=args.keep_backup)
+    result = credfile.apply_import(plan, vault, keep_backup=args.keep_backup)
     _table(rows)
     tty.info(f"Stored {len(plan.moves)} key(s) in {vault.where} and checked them.")
     tty.info("Profiles now get credentials through `credential_process` (awsprompt exec -j).")
@@ -127,8 +127,8 @@ def _aws_vault_passphrase() -> str:
 
 
 def _from_aws_vault(args: argparse.Namespace) -> int:
-    from awsprompt import awsvault, migrate
-    from awsprompt.vault import open_vault
+    from awsprompt.importers import awsvault, credfile
+    from awsprompt.secrets.vault import open_vault
 
     directory = Path(args.from_aws_vault).expanduser() if args.from_aws_vault else None
     directory = directory or awsvault.default_dir()
@@ -145,7 +145,7 @@ def _from_aws_vault(args: argparse.Namespace) -> int:
             tty.warn(f"profile {name!r} has no master keys in {directory}")
         keys = {n: k for n, k in keys.items() if n in args.profile}
     vault = open_vault()
-    plan = migrate.plan_aws_vault(keys, found.unusable, found.skipped, vault.index())
+    plan = credfile.plan_aws_vault(keys, found.unusable, found.skipped, vault.index())
     if plan.sessions:
         tty.info(f"Skipped {len(plan.sessions)} cached session item(s) (not long-term keys).")
     for skip in plan.skipped:
@@ -164,7 +164,7 @@ def _from_aws_vault(args: argparse.Namespace) -> int:
             tty.info(f"would add [profile {name}] to the AWS config")
         tty.info("Dry run: nothing was changed.")
         return 0
-    migrate.apply_aws_vault(plan, vault)
+    credfile.apply_aws_vault(plan, vault)
     _table(rows)
     tty.info(f"Stored {len(plan.moves)} key(s) in {vault.where} and checked them.")
     for name in plan.new_sections:

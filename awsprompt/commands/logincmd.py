@@ -11,8 +11,8 @@ from awsprompt.commands._common import add_session_options, profile_name, write_
 from awsprompt.errors import AwsError, ExitCode, UsageError
 
 if TYPE_CHECKING:
-    from awsprompt.credentials import Credentials
-    from awsprompt.profiles import Profile
+    from awsprompt.aws.credentials import Credentials
+    from awsprompt.config.profiles import Profile
 
 DEFAULT_FEDERATION_DURATION = 3600
 # arn:aws:iam::123456789012:user/path/NAME -> NAME
@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _user_name(creds: Credentials, region: str | None, profile: str) -> str:
     """The IAM user name behind long-term CREDS (caller ARN, else iam:GetUser)."""
-    from awsprompt import sts
+    from awsprompt.aws import sts
 
     where = f"profile {profile!r}"
     ident = sts.call(
@@ -62,10 +62,10 @@ def console_credentials(
     profile: Profile, args: argparse.Namespace
 ) -> tuple[Credentials, int | None]:
     """Temporary credentials for the console and the SessionDuration to ask for (roles only)."""
-    from awsprompt.engine import Engine, Options
-    from awsprompt.settings import load
-    from awsprompt.signin import federation_credentials
-    from awsprompt.vault import open_vault
+    from awsprompt.aws.engine import Engine, Options
+    from awsprompt.aws.signin import federation_credentials
+    from awsprompt.config.settings import load
+    from awsprompt.secrets.vault import open_vault
 
     vault = open_vault()
     engine = Engine(vault, load())
@@ -88,14 +88,14 @@ def cmd_login(args: argparse.Namespace) -> int:
     """Get a sign-in token and open (or print) the console link."""
     import webbrowser
 
-    from awsprompt.profiles import AwsFiles, Resolver
-    from awsprompt.signin import (
+    from awsprompt.aws.signin import (
         console_destination,
         federation_endpoint,
         get_signin_token,
         login_url,
     )
-    from awsprompt.vault import open_vault
+    from awsprompt.config.profiles import AwsFiles, Resolver
+    from awsprompt.secrets.vault import open_vault
 
     profile = Resolver(AwsFiles(), open_vault().index().keys()).resolve(args.profile)
     region = args.region or profile.region

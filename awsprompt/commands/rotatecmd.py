@@ -12,7 +12,7 @@ from awsprompt.errors import AwspromptError, RotateIncomplete, UsageError
 from awsprompt.names import mask
 
 if TYPE_CHECKING:
-    from awsprompt.profiles import Resolver, Source
+    from awsprompt.config.profiles import Resolver, Source
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -78,7 +78,7 @@ def cmd_rotate(args: argparse.Namespace) -> int:
 
 def _source_of(resolver: Resolver, name: str) -> tuple[Source, str | None]:
     """The stored-key source behind profile NAME and the region to call IAM in."""
-    from awsprompt.rotate import check_source
+    from awsprompt.aws.rotate import check_source
 
     profile = resolver.resolve(name)
     stored = check_source(profile.source, name)
@@ -92,11 +92,11 @@ def _source_of(resolver: Resolver, name: str) -> tuple[Source, str | None]:
 
 def _rotate_one(args: argparse.Namespace) -> int:
     """`rotate PROFILE`."""
-    from awsprompt.mfa import MfaCodes
-    from awsprompt.profiles import AwsFiles, Resolver
-    from awsprompt.rotate import Rotator, shown_key
-    from awsprompt.settings import load
-    from awsprompt.vault import open_vault
+    from awsprompt.aws.mfa import MfaCodes
+    from awsprompt.aws.rotate import Rotator, shown_key
+    from awsprompt.config.profiles import AwsFiles, Resolver
+    from awsprompt.config.settings import load
+    from awsprompt.secrets.vault import open_vault
 
     vault = open_vault()
     resolver = Resolver(AwsFiles(), vault.index().keys())
@@ -124,9 +124,9 @@ def _rotate_one(args: argparse.Namespace) -> int:
 
 def _rotate_all(args: argparse.Namespace) -> int:
     """`rotate --all`: every stored key at least --older-than days old."""
-    from awsprompt.rotate import due_for_rotation
-    from awsprompt.settings import load
-    from awsprompt.vault import open_vault
+    from awsprompt.aws.rotate import due_for_rotation
+    from awsprompt.config.settings import load
+    from awsprompt.secrets.vault import open_vault
 
     settings = load()
     days = settings.rotation_days if args.older_than is None else args.older_than
@@ -173,9 +173,9 @@ def _run_all(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from awsprompt.mfa import MfaCodes
-    from awsprompt.profiles import AwsFiles, Resolver
-    from awsprompt.rotate import Rotator, shown_key
+    from awsprompt.aws.mfa import MfaCodes
+    from awsprompt.aws.rotate import Rotator, shown_key
+    from awsprompt.config.profiles import AwsFiles, Resolver
 
     # One rotation per distinct key: profiles sharing a key get the new one together.
     seen: set[str] = set()

@@ -10,8 +10,8 @@ from awsprompt.commands._common import add_session_options, profile_name, write_
 from awsprompt.errors import UsageError
 
 if TYPE_CHECKING:
-    from awsprompt.credentials import Credentials
-    from awsprompt.engine import Session
+    from awsprompt.aws.credentials import Credentials
+    from awsprompt.aws.engine import Session
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -43,10 +43,10 @@ def session_provider(
     The provider reuses one engine (and so the unlocked vault); it never reuses the one-time
     --mfa-token, and asks on the terminal for a new MFA code only when PROMPT is true.
     """
-    from awsprompt.engine import Engine, Options
-    from awsprompt.profiles import AwsFiles, Resolver
-    from awsprompt.settings import load
-    from awsprompt.vault import open_vault
+    from awsprompt.aws.engine import Engine, Options
+    from awsprompt.config.profiles import AwsFiles, Resolver
+    from awsprompt.config.settings import load
+    from awsprompt.secrets.vault import open_vault
 
     vault = open_vault()
     profile = Resolver(AwsFiles(), vault.index().keys()).resolve(args.profile)
@@ -76,8 +76,8 @@ def session_provider(
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Start the endpoint in the background and print the records for the zsh plugin."""
-    from awsprompt import credserver, recent, shellfmt
-    from awsprompt.settings import load
+    from awsprompt.config.settings import load
+    from awsprompt.shell import credserver, formats, recent
 
     parent = args.zsh_parent
     if parent <= 1 or not credserver.process_alive(parent):
@@ -93,6 +93,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
     pid = credserver.detach(server, parent)
     env["AWSPROMPT_SERVER_PID"] = str(pid)
-    write_stdout(shellfmt.format_zsh(env, load().prompt_settings()))
+    write_stdout(formats.format_zsh(env, load().prompt_settings()))
     recent.record(args.profile)
     return 0

@@ -9,8 +9,9 @@ import re
 import time
 from typing import Any
 
-from awsprompt import configedit, paths, tty
+from awsprompt import paths, tty
 from awsprompt.commands._common import profile_name, write_stdout
+from awsprompt.config import ini
 from awsprompt.durations import format_left
 from awsprompt.errors import AwspromptError, UsageError
 from awsprompt.names import mask
@@ -64,8 +65,8 @@ def _read_keys(use_env: bool) -> tuple[str, str]:
 
 def cmd_add(args: argparse.Namespace) -> int:
     """Store keys for a profile, creating the vault on first use."""
-    from awsprompt.profiles import AwsFiles
-    from awsprompt.vault import LongTermKey, open_vault
+    from awsprompt.config.profiles import AwsFiles
+    from awsprompt.secrets.vault import LongTermKey, open_vault
 
     name = args.profile
     files = AwsFiles()
@@ -80,7 +81,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     vault = open_vault()
     replacing = name in vault.index()
     vault.put(name, LongTermKey(key_id, secret))
-    configedit.ensure_section(paths.aws_config_path(), name)
+    ini.ensure_section(paths.aws_config_path(), name)
     verb = "Replaced" if replacing else "Added"
     tty.info(f"{verb} keys for {name!r} ({mask(key_id)}) in {vault.where}")
     if files.credentials_sections.get(name, {}).get("aws_access_key_id"):
@@ -94,7 +95,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 def cmd_remove(args: argparse.Namespace) -> int:
     """Delete a profile's keys from the vault and drop its sessions."""
     from awsprompt.errors import NotInVault
-    from awsprompt.vault import open_vault
+    from awsprompt.secrets.vault import open_vault
 
     vault = open_vault()
     info = vault.index().get(args.profile)
@@ -118,17 +119,17 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def _session_cache() -> Any:
-    from awsprompt.cache import SessionCache
-    from awsprompt.vault import open_vault
+    from awsprompt.secrets.sessions import SessionCache
+    from awsprompt.secrets.vault import open_vault
 
     return SessionCache(open_vault().cipher)
 
 
 def profile_rows() -> list[dict[str, Any]]:
     """One dict per profile for `list` (no passphrase, no network)."""
-    from awsprompt.profiles import AwsFiles, Resolver
-    from awsprompt.settings import load
-    from awsprompt.vault import open_vault
+    from awsprompt.config.profiles import AwsFiles, Resolver
+    from awsprompt.config.settings import load
+    from awsprompt.secrets.vault import open_vault
 
     settings = load()
     index = open_vault().index()
@@ -195,7 +196,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from rich.markup import escape
     from rich.table import Table
 
-    from awsprompt.settings import load
+    from awsprompt.config.settings import load
 
     rotation = load().rotation_days
     table = Table(box=None, header_style="bold", pad_edge=False)

@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 from awsprompt.errors import UsageError, VaultDamaged, WrongPassphrase
 from awsprompt.names import is_valid_profile_name
-from awsprompt.vault.base import LongTermKey
+from awsprompt.secrets.vault.base import LongTermKey
 
 ALG = "PBES2-HS256+A128KW"
 ENC = "A256GCM"

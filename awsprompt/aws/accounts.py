@@ -6,7 +6,7 @@ import json
 import time
 
 from awsprompt import fsutil, paths
-from awsprompt.credentials import Credentials
+from awsprompt.aws.credentials import Credentials
 from awsprompt.errors import AwspromptError, EndpointUnreachable
 
 RECHECK_SECONDS = 7 * 86400
@@ -37,7 +37,7 @@ def alias_for(account: str, creds: Credentials, region: str | None) -> str | Non
     known, alias = cached_alias(account)
     if known:
         return alias
-    from awsprompt import sts
+    from awsprompt.aws import sts
 
     try:
         iam = sts.client("iam", creds, region)

@@ -11,7 +11,7 @@ from typing import Any
 
 from awsprompt import fsutil, paths
 from awsprompt.errors import ConfigError, NotInVault
-from awsprompt.vault.base import DataCipher, KeyInfo, LongTermKey, key_fingerprint
+from awsprompt.secrets.vault.base import DataCipher, KeyInfo, LongTermKey, key_fingerprint
 
 SERVICE = "awsprompt"
 CACHE_KEY_USER = "__session_cache_key__"
@@ -123,7 +123,7 @@ class KeyringVault:
 
     def cipher(self) -> DataCipher:
         """A session-cache cipher whose random key is itself a keychain item."""
-        from awsprompt.vault.filevault import LocalCipher
+        from awsprompt.secrets.vault.filevault import LocalCipher
 
         kr = _keyring()
         raw = kr.get_password(SERVICE, CACHE_KEY_USER)

@@ -1,6 +1,6 @@
 """The unlock agent: holds the vault's data key in memory and seals/unseals on request.
 
-Run as `python -m awsprompt.agent`; the key arrives on stdin (never argv or environment).
+Run as `python -m awsprompt.secrets.agent`; the key arrives on stdin (never argv or environment).
 Modelled on ssh-agent: a 0600 socket in a 0700 folder, the peer's uid checked on every
 connection, idle and absolute time-outs, no core dumps, and the key never leaves this process.
 """
@@ -54,7 +54,7 @@ class Agent:
         self.started = time.monotonic()
         self.deadline = self.started + absolute
         self.last_used = self.started
-        from awsprompt.vault.filevault import key_check
+        from awsprompt.secrets.vault.filevault import key_check
 
         self.check = key_check(bytes(self._key))
 
@@ -71,7 +71,7 @@ class Agent:
 
     def handle(self, request: dict[str, Any]) -> dict[str, Any]:
         """Answer one request."""
-        from awsprompt import crypto
+        from awsprompt.secrets import crypto
 
         op = request.get("op")
         idle_left, abs_left = self.seconds_left()

@@ -14,14 +14,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from awsprompt import configedit, fsutil, paths
+from awsprompt import fsutil, paths
+from awsprompt.config import ini
+from awsprompt.config.profiles import AwsFiles
 from awsprompt.errors import ConfigError, ProfileNotFound, VaultDamaged
 from awsprompt.names import is_valid_profile_name
-from awsprompt.profiles import AwsFiles
-from awsprompt.vault.base import KeyInfo, LongTermKey, key_fingerprint
+from awsprompt.secrets.vault.base import KeyInfo, LongTermKey, key_fingerprint
 
 if TYPE_CHECKING:
-    from awsprompt.vault import FileVault, KeyringVault
+    from awsprompt.secrets.vault import FileVault, KeyringVault
 
     Vault = FileVault | KeyringVault
 
@@ -365,7 +366,7 @@ def apply_import(plan: ImportPlan, vault: Vault, *, keep_backup: bool = False) -
     config = _real(paths.aws_config_path())
     try:
         for move in plan.moves:
-            configedit.set_key(
+            ini.set_key(
                 config, move.profile, "credential_process", plan.process_lines[move.profile]
             )
         if keep_backup:
@@ -429,6 +430,6 @@ def apply_aws_vault(plan: AwsVaultPlan, vault: Vault) -> None:
     config = _real(paths.aws_config_path())
     try:
         for name in plan.new_sections:
-            configedit.ensure_section(config, name)
+            ini.ensure_section(config, name)
     except OSError as exc:
         raise _file_error(exc) from None

@@ -11,8 +11,8 @@ import urllib.request
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
-from awsprompt import sts
-from awsprompt.credentials import Credentials
+from awsprompt.aws import sts
+from awsprompt.aws.credentials import Credentials
 from awsprompt.errors import (
     AwsError,
     EndpointUnreachable,

@@ -13,10 +13,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from awsprompt import crypto, fsutil, paths
-from awsprompt.credentials import Credentials
+from awsprompt import fsutil, paths
+from awsprompt.aws.credentials import Credentials
 from awsprompt.errors import VaultDamaged
-from awsprompt.vault.base import DataCipher
+from awsprompt.secrets import crypto
+from awsprompt.secrets.vault.base import DataCipher
 
 PURPOSE = "session-cache"
 

@@ -26,11 +26,11 @@ def from_environment() -> str | None:
 
 def from_keyring() -> str | None:
     """The passphrase from the OS keychain when `keyring_passphrase: true` is set."""
-    from awsprompt import settings
+    from awsprompt.config import settings
 
     if not settings.load().keyring_passphrase:
         return None
-    from awsprompt.vault.keyringvault import stored_passphrase
+    from awsprompt.secrets.vault.keyringvault import stored_passphrase
 
     return stored_passphrase()
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from awsprompt import sts
-from awsprompt.credentials import Credentials
-from awsprompt.engine import Step, default_session_name
-from awsprompt.mfa import MfaCodes
+from awsprompt.aws import sts
+from awsprompt.aws.credentials import Credentials
+from awsprompt.aws.engine import Step, default_session_name
+from awsprompt.aws.mfa import MfaCodes
 
 
 def run_step(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from awsprompt.vault.base import Backend, DataCipher, KeyInfo, LongTermKey, key_fingerprint
-from awsprompt.vault.filevault import FileVault
-from awsprompt.vault.keyringvault import KeyringVault
+from awsprompt.secrets.vault.base import Backend, DataCipher, KeyInfo, LongTermKey, key_fingerprint
+from awsprompt.secrets.vault.filevault import FileVault
+from awsprompt.secrets.vault.keyringvault import KeyringVault
 
 __all__ = [
     "Backend",
@@ -24,7 +24,7 @@ Vault = FileVault | KeyringVault
 
 def open_vault() -> Vault:
     """The backend chosen by `backend:` in settings or AWSPROMPT_BACKEND (default: file)."""
-    from awsprompt import settings
+    from awsprompt.config import settings
 
     if settings.load().backend == "keyring":
         return KeyringVault()

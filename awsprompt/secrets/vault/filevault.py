@@ -12,9 +12,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from awsprompt import crypto, fsutil, paths
+from awsprompt import fsutil, paths
 from awsprompt.errors import NotInVault, VaultDamaged, WrongPassphrase
-from awsprompt.vault.base import DataCipher, KeyInfo, LongTermKey
+from awsprompt.secrets import crypto
+from awsprompt.secrets.vault.base import DataCipher, KeyInfo, LongTermKey
 
 MAGIC = b"AWSPROMPT-VAULT/1\n"
 FORMAT_VERSION = 1
@@ -323,8 +324,8 @@ def _unwrap(doc: _Document, passphrase: str) -> bytes | None:
 
 def _came_from_keychain(passphrase: str) -> bool:
     """True when PASSPHRASE is the keychain's copy and a terminal could give another."""
-    from awsprompt import passphrase as sources
     from awsprompt import tty
+    from awsprompt.secrets import passphrase as sources
 
     return (
         sources.from_environment() is None
@@ -356,27 +357,29 @@ def _key_from_json(data: dict[str, str]) -> LongTermKey:
 
 
 def _default_passphrase(creating: bool) -> str:
-    from awsprompt.passphrase import get_passphrase
+    from awsprompt.secrets.passphrase import get_passphrase
 
     return get_passphrase(creating=creating)
 
 
 def _default_agent(check: str) -> DataCipher | None:
-    from awsprompt import agentclient
+    from awsprompt.secrets import agentclient
 
     return agentclient.cipher_for(check)
 
 
 def _offer_agent(data_key: bytes, typed: str) -> None:
     """After a typed passphrase, offer to keep the key in the agent (settings: agent.offer)."""
-    from awsprompt import agentclient, passphrase, settings, tty
+    from awsprompt import tty
+    from awsprompt.config import settings
     from awsprompt.durations import format_left
+    from awsprompt.secrets import agentclient, passphrase
 
     if passphrase.from_environment() is not None:
         return
     conf = settings.load()
     if conf.keyring_passphrase and passphrase.from_keyring() != typed:
-        from awsprompt.vault.keyringvault import store_passphrase
+        from awsprompt.secrets.vault.keyringvault import store_passphrase
 
         store_passphrase(typed)
         tty.info("Stored the vault passphrase in the OS keychain (keyring_passphrase: true).")

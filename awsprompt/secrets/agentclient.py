@@ -111,7 +111,7 @@ def start(data_key: bytes, idle: float, absolute: float) -> None:
     package_root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "awsprompt.agent"],
+        [sys.executable, "-m", "awsprompt.secrets.agent"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

@@ -120,7 +120,7 @@ def serve(argv: list[str]) -> bytes | None:
             return None
         if int(record["expires"]) - time.time() <= float(memo["min_ttl"]):
             return None
-        from awsprompt import agentclient, crypto
+        from awsprompt.secrets import agentclient, crypto
 
         cipher = agentclient.cipher_for(str(memo["check"]))
         if cipher is None:
@@ -141,8 +141,8 @@ def serve(argv: list[str]) -> bytes | None:
 def _render(
     mode: str, profile: str, memo: dict[str, Any], record: dict[str, Any], data: dict[str, Any]
 ) -> bytes:
-    from awsprompt import shellfmt
-    from awsprompt.credentials import Credentials
+    from awsprompt.aws.credentials import Credentials
+    from awsprompt.shell import formats
 
     creds = Credentials(
         data["AccessKeyId"],
@@ -151,12 +151,12 @@ def _render(
         datetime.fromtimestamp(int(record["expires"]), timezone.utc),
     )
     if mode == "json":
-        return (shellfmt.process_json(creds) + "\n").encode()
-    env = shellfmt.credential_vars(
+        return (formats.process_json(creds) + "\n").encode()
+    env = formats.credential_vars(
         creds, profile, str(memo.get("account", "")), memo.get("region"), memo.get("alias")
     )
-    out = shellfmt.format_zsh(env, memo.get("prompt") or {})
-    from awsprompt import recent
+    out = formats.format_zsh(env, memo.get("prompt") or {})
+    from awsprompt.shell import recent
 
     recent.record(profile)
     return out

@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from awsprompt.credentials import Credentials
+from awsprompt.aws.credentials import Credentials
 from awsprompt.errors import (
     AccessDenied,
     AwsError,

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
-from awsprompt import fsutil, paths, sts
-from awsprompt.cache import SessionCache
-from awsprompt.credentials import Credentials
+from awsprompt import fsutil, paths
+from awsprompt.aws import sts
+from awsprompt.aws.credentials import Credentials
+from awsprompt.aws.mfa import MfaCodes
+from awsprompt.config.profiles import Source
 from awsprompt.errors import (
     AccessDenied,
     AwsError,
@@ -20,10 +22,9 @@ from awsprompt.errors import (
     RotateIncomplete,
     UsageError,
 )
-from awsprompt.mfa import MfaCodes
 from awsprompt.names import mask
-from awsprompt.profiles import Source
-from awsprompt.vault.base import DataCipher, KeyInfo, LongTermKey
+from awsprompt.secrets.sessions import SessionCache
+from awsprompt.secrets.vault.base import DataCipher, KeyInfo, LongTermKey
 
 WAIT_ENV = "AWSPROMPT_ROTATE_WAIT"
 DEFAULT_WAIT = 1.0

@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from awsprompt.credentials import Credentials
+from awsprompt.aws.credentials import Credentials
 from awsprompt.errors import AwspromptError
 
 Provider = Callable[[], Credentials]
@@ -163,7 +163,7 @@ def container_vars(
     url: str, token: str, profile: str, account: str, region: str | None
 ) -> dict[str, str]:
     """What a child or shell gets with --server: the endpoint and token, never keys."""
-    from awsprompt.shellfmt import profile_vars
+    from awsprompt.shell.formats import profile_vars
 
     return {
         "AWS_CONTAINER_CREDENTIALS_FULL_URI": url,
@@ -252,7 +252,7 @@ def detach(server: CredentialServer, parent_pid: int, poll: float = 1.0) -> int:
             os.dup2(devnull, fd)
         os.close(devnull)
         os.chdir("/")
-        from awsprompt.agent import harden
+        from awsprompt.secrets.agent import harden
 
         harden()
         signal.signal(signal.SIGTERM, _raise_stop)

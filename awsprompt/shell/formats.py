@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from awsprompt.credentials import Credentials
+from awsprompt.aws.credentials import Credentials
 
 # Set for a profile by exec, export and aws-use; nothing else is ever emitted.
 SET_VARS = (

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 from awsprompt import paths
-from awsprompt.credentials import Credentials
+from awsprompt.aws.credentials import Credentials
 from awsprompt.errors import ConfigError, ProfileNotFound
 from awsprompt.names import is_valid_profile_name, validate_profile_name
 
@@ -310,6 +310,6 @@ def _tags(name: str, raw: str) -> tuple[tuple[str, str], ...]:
 
 def default_resolver() -> Resolver:
     """A resolver over the user's files and the vault's name index."""
-    from awsprompt.vault import open_vault
+    from awsprompt.secrets.vault import open_vault
 
     return Resolver(AwsFiles(), open_vault().index().keys())

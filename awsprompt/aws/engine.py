@@ -16,14 +16,14 @@ from datetime import datetime
 from typing import Literal
 
 from awsprompt import fsutil, paths, tty
-from awsprompt.cache import SessionCache, SessionMeta, cache_key
-from awsprompt.credentials import Credentials
+from awsprompt.aws.credentials import Credentials
+from awsprompt.aws.mfa import MfaCodes
+from awsprompt.config.profiles import Profile, RoleHop, Source
+from awsprompt.config.settings import Settings
 from awsprompt.errors import ConfigError, CredentialProcessFailed, NotInVault
-from awsprompt.mfa import MfaCodes
-from awsprompt.profiles import Profile, RoleHop, Source
-from awsprompt.settings import Settings
-from awsprompt.vault import Vault
-from awsprompt.vault.base import key_fingerprint
+from awsprompt.secrets.sessions import SessionCache, SessionMeta, cache_key
+from awsprompt.secrets.vault import Vault
+from awsprompt.secrets.vault.base import key_fingerprint
 
 CHAIN_CAP = 3600
 StepKind = Literal["GetSessionToken", "AssumeRole"]
@@ -323,7 +323,7 @@ class Engine:
             return Session(profile, creds, account, cached=True, key=steps[-1].key)
         if creds is None:
             creds = self._source_credentials(profile)
-        from awsprompt import stsflow
+        from awsprompt.aws import stsflow
 
         mfa = MfaCodes(opts.mfa_token, prompt=opts.prompt)
         region = opts.region or profile.region

@@ -1,0 +1,1 @@
+"""The AWS side: credentials, STS planning and execution, MFA, sign-in, rotation."""

@@ -1,0 +1,1 @@
+"""Configuration: the AWS CLI's ini files, profile resolution, awsprompt's settings."""

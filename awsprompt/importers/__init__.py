@@ -1,0 +1,1 @@
+"""Importers: keys from ~/.aws/credentials and from an aws-vault file vault."""

@@ -1,0 +1,1 @@
+"""Secrets at rest: crypto, the vault backends, the session cache, the unlock agent."""

@@ -1,0 +1,1 @@
+"""The shell side: output formats, the zsh contract, the hot path, the credentials endpoint."""
