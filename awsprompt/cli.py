@@ -12,6 +12,8 @@ from awsprompt.errors import AwspromptError, ExitCode
 if TYPE_CHECKING:
     import argparse
 
+    from awsprompt.context import Context
+
 COMMAND_MODULES = (
     "vaultcmds",
     "credcmds",
@@ -69,13 +71,33 @@ def report(exc: AwspromptError) -> None:
     sys.stderr.write(line + "\n")
 
 
+def make_context() -> Context:
+    """The context of this process: its environment, the terminal and the real clock."""
+    import os
+
+    from awsprompt.clock import SYSTEM
+    from awsprompt.commands.terminal import TerminalUI
+    from awsprompt.context import Context
+    from awsprompt.envvars import Env
+
+    ctx = Context(Env(os.environ), TerminalUI(), SYSTEM)
+    from awsprompt.commands.agentcmds import offer_agent
+
+    ctx.unlock_hook = lambda key, typed: offer_agent(ctx, key, typed)
+    return ctx
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return the process exit code."""
     head, tail, debug = _split_argv(list(sys.argv[1:] if argv is None else argv))
     if head[:1] in (["exec"], ["export"]) and not tail and not debug:
+        import os
+
+        from awsprompt.clock import SYSTEM
+        from awsprompt.envvars import Env
         from awsprompt.shell import fastpath
 
-        answer = fastpath.serve(head)
+        answer = fastpath.serve(head, Env(os.environ), SYSTEM)
         if answer is not None:
             sys.stdout.buffer.write(answer)
             sys.stdout.buffer.flush()
@@ -85,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.debug = debug or args.debug
     args.child_argv = tail
     try:
-        return int(args.func(args) or 0)
+        return int(args.func(args, make_context()) or 0)
     except AwspromptError as exc:
         if args.debug:
             import traceback

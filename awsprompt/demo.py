@@ -5,14 +5,13 @@ from __future__ import annotations
 import contextlib
 import http.server
 import json
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -137,8 +136,8 @@ def _seed(endpoint: str) -> tuple[str, str]:
 
 
 @contextlib.contextmanager
-def sandbox() -> Iterator[Sandbox]:
-    """Build the sandbox; tear everything down on exit, whatever happens."""
+def sandbox(environ: Mapping[str, str], now: datetime) -> Iterator[Sandbox]:
+    """Build the sandbox from the caller's ENVIRON; tear it all down on exit, whatever happens."""
     root = Path(tempfile.mkdtemp(prefix="awsprompt-demo-"))
     moto = _start_moto()
     fed = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FederationStub)
@@ -150,7 +149,7 @@ def sandbox() -> Iterator[Sandbox]:
     for folder in (home / ".aws", run):
         folder.mkdir(parents=True, mode=0o700)
     keep = ("PATH", "TERM", "LANG", "LC_ALL", "COLORTERM", "USER", "LOGNAME", "SHELL", "COLUMNS")
-    env = {k: v for k, v in os.environ.items() if k in keep}
+    env = {k: v for k, v in environ.items() if k in keep}
     env.update(
         {
             "HOME": str(home),
@@ -175,7 +174,7 @@ def sandbox() -> Iterator[Sandbox]:
         _write_zshrc(home)
         key_id, secret = _seed(endpoint)
         box.env["AWSPROMPT_PASSPHRASE"] = PASSPHRASE
-        _store_demo_key(box, key_id, secret)
+        _store_demo_key(box, key_id, secret, now - timedelta(days=120))
         box.run("unlock", "--ttl", "2h")
         del box.env["AWSPROMPT_PASSPHRASE"]
         yield box
@@ -187,16 +186,19 @@ def sandbox() -> Iterator[Sandbox]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _store_demo_key(box: Sandbox, key_id: str, secret: str) -> None:
-    """Store the demo key dated 120 days ago, so `list` and `doctor` show a rotation due."""
+def _store_demo_key(box: Sandbox, key_id: str, secret: str, when: datetime) -> None:
+    """Store the demo key dated WHEN (120 days ago: `list` and `doctor` show a rotation due)."""
     code = (
-        "import sys\n"
+        "import os, sys\n"
         "from datetime import datetime\n"
-        "from awsprompt.secrets.vault import open_vault, LongTermKey\n"
+        "from awsprompt.context import Context\n"
+        "from awsprompt.envvars import Env\n"
+        "from awsprompt.secrets.vault import LongTermKey\n"
         "kid, secret, added = sys.stdin.read().split()\n"
-        "open_vault().put('demo-user', LongTermKey(kid, secret, datetime.fromisoformat(added)))\n"
+        "key = LongTermKey(kid, secret, datetime.fromisoformat(added))\n"
+        "Context(Env(os.environ)).vault.put('demo-user', key)\n"
     )
-    added = (datetime.now(timezone.utc) - timedelta(days=120)).isoformat(timespec="seconds")
+    added = when.astimezone(timezone.utc).isoformat(timespec="seconds")
     subprocess.run(
         [sys.executable, "-c", code],
         input=f"{key_id} {secret} {added}",

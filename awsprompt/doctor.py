@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
@@ -10,12 +11,15 @@ import stat
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from awsprompt import fsutil, paths
+from awsprompt import fsutil
 from awsprompt.config.profiles import AwsFiles, Resolver
 from awsprompt.errors import AwspromptError, ProfileNotFound
 from awsprompt.secrets.vault.base import KeyInfo
+
+if TYPE_CHECKING:
+    from awsprompt.context import Context
 
 Status = Literal["ok", "warn", "fail"]
 ZSH_MARKERS = ("awsprompt.plugin.zsh", "# >>> awsprompt >>>")
@@ -37,60 +41,56 @@ class Check:
 
 
 @dataclass
-class Context:
+class Findings:
     """What the checks look at, gathered once (no passphrase, no network)."""
 
+    app: Context
     files: AwsFiles | None
     files_error: str | None
     index: dict[str, KeyInfo]
     vault_error: str | None
     rotation_days: int
     backend: str
-    environ: dict[str, str]
+
+    @property
+    def paths(self) -> Any:
+        """The invocation's paths."""
+        return self.app.paths
 
 
-def gather(environ: dict[str, str] | None = None) -> Context:
+def gather(app: Context) -> Findings:
     """Read the AWS files, the vault index and the settings, recording errors instead of raising."""
-    from awsprompt.config import settings
-
     rotation_days, backend = 90, "file"
-    try:
-        conf = settings.load()
-        rotation_days, backend = conf.rotation_days, conf.backend
-    except AwspromptError:
-        pass  # reported by check_settings
+    with contextlib.suppress(AwspromptError):  # reported by check_settings
+        rotation_days, backend = app.settings.rotation_days, app.settings.backend
     files: AwsFiles | None = None
     files_error = None
     try:
-        files = AwsFiles()
+        files = app.files
     except AwspromptError as exc:
         files_error = exc.message
     index: dict[str, KeyInfo] = {}
     vault_error = None
     try:
-        from awsprompt.secrets.vault import open_vault
-
-        index = open_vault().index()
+        index = app.vault.index()
     except AwspromptError as exc:
         vault_error = exc.message
     except (ImportError, OSError) as exc:  # keyring backend missing or unreachable
         vault_error = f"cannot read the vault index: {type(exc).__name__}"
-    return Context(
-        files, files_error, index, vault_error, rotation_days, backend, dict(environ or os.environ)
-    )
+    return Findings(app, files, files_error, index, vault_error, rotation_days, backend)
 
 
 def _ok(name: str, message: str) -> list[Check]:
     return [Check(name, "ok", message)]
 
 
-def check_settings(ctx: Context) -> list[Check]:
+def check_settings(ctx: Findings) -> list[Check]:
     """The settings file parses; the AWS files parse; the vault opens (index only)."""
     from awsprompt.config import settings
 
     out = []
     try:
-        settings.load()
+        settings.load(ctx.app)
     except AwspromptError as exc:
         out.append(Check("settings", "fail", exc.message, exc.hint or ""))
     if ctx.files_error:
@@ -100,7 +100,7 @@ def check_settings(ctx: Context) -> list[Check]:
     return out or _ok("files", "settings, AWS files and the vault index read fine")
 
 
-def check_plaintext_keys(ctx: Context) -> list[Check]:
+def check_plaintext_keys(ctx: Findings) -> list[Check]:
     """Long-term keys still in plaintext in ~/.aws/credentials or ~/.aws/config."""
     if ctx.files is None:
         return []
@@ -129,15 +129,15 @@ def check_plaintext_keys(ctx: Context) -> list[Check]:
     return out or _ok("plaintext keys", "no long-term keys in plaintext files")
 
 
-def check_permissions(ctx: Context) -> list[Check]:
+def check_permissions(ctx: Findings) -> list[Check]:
     """The state folder, vault and sessions are private; the credentials file is not readable."""
     out = []
     targets: list[tuple[Path, bool]] = [
-        (paths.state_dir(), True),
-        (paths.vault_path(), False),
-        (paths.sessions_dir(), True),
+        (ctx.paths.state_dir(), True),
+        (ctx.paths.vault_path(), False),
+        (ctx.paths.sessions_dir(), True),
     ]
-    sessions = paths.sessions_dir()
+    sessions = ctx.paths.sessions_dir()
     if sessions.is_dir() and not sessions.is_symlink():
         targets += [(p, p.is_dir()) for p in sorted(sessions.iterdir())]
     for path, is_dir in targets:
@@ -145,7 +145,7 @@ def check_permissions(ctx: Context) -> list[Check]:
             fsutil.check_private(path, is_dir=is_dir)
         except AwspromptError as exc:
             out.append(Check("permissions", "fail", exc.message, exc.hint or ""))
-    creds = paths.aws_credentials_path()
+    creds = ctx.paths.aws_credentials_path()
     try:
         mode = stat.S_IMODE(os.stat(creds).st_mode)  # follows a dotfiles symlink on purpose
     except FileNotFoundError:
@@ -184,7 +184,7 @@ def _chain_problem(resolver: Resolver, name: str) -> str | None:
         current = source
 
 
-def check_profiles(ctx: Context) -> list[Check]:
+def check_profiles(ctx: Findings) -> list[Check]:
     """Every profile resolves; role chains have no loops and no missing sources."""
     if ctx.files is None:
         return []
@@ -214,7 +214,7 @@ def check_profiles(ctx: Context) -> list[Check]:
     return out or _ok("profiles", "every profile resolves")
 
 
-def check_mfa(ctx: Context) -> list[Check]:
+def check_mfa(ctx: Findings) -> list[Check]:
     """Role profiles whose mfa_serial differs from their source's cost an extra MFA prompt."""
     if ctx.files is None:
         return []
@@ -246,18 +246,18 @@ def check_mfa(ctx: Context) -> list[Check]:
     return out or _ok("mfa", "roles share their source's MFA device")
 
 
-def check_rotation(ctx: Context) -> list[Check]:
+def check_rotation(ctx: Findings) -> list[Check]:
     """Keys older than settings.rotation_days are due for rotation."""
     out = [
         Check(
             "key age",
             "warn",
-            f"the key of {name!r} is {info.age_days()} days old"
+            f"the key of {name!r} is {info.age_days(ctx.app.utcnow())} days old"
             f" (rotation_days: {ctx.rotation_days})",
             f"awsprompt rotate {name}",
         )
         for name, info in sorted(ctx.index.items())
-        if info.age_days() >= ctx.rotation_days
+        if info.age_days(ctx.app.utcnow()) >= ctx.rotation_days
     ]
     return out or _ok("key age", f"every stored key is younger than {ctx.rotation_days} days")
 
@@ -281,7 +281,7 @@ def _command_exists(command: str) -> str | None:
     return None
 
 
-def check_credential_process(ctx: Context) -> list[Check]:
+def check_credential_process(ctx: Findings) -> list[Check]:
     """Every credential_process line points at an executable that exists."""
     if ctx.files is None:
         return []
@@ -303,15 +303,15 @@ def check_credential_process(ctx: Context) -> list[Check]:
     return out or _ok("credential_process", "every credential_process command exists")
 
 
-def zshrc_path(environ: dict[str, str]) -> Path:
+def zshrc_path(app: Context) -> Path:
     """The user's .zshrc ($ZDOTDIR or $HOME)."""
-    base = environ.get("ZDOTDIR") or environ.get("HOME") or str(Path.home())
-    return Path(base).expanduser() / ".zshrc"
+    zdotdir = app.env.get("ZDOTDIR")
+    return (Path(zdotdir).expanduser() if zdotdir else app.paths.home()) / ".zshrc"
 
 
-def check_zsh(ctx: Context) -> list[Check]:
+def check_zsh(ctx: Findings) -> list[Check]:
     """The zsh plugin is loaded from .zshrc (source line, installer block or oh-my-zsh)."""
-    rc = zshrc_path(ctx.environ)
+    rc = zshrc_path(ctx.app)
     try:
         text = rc.read_text(encoding="utf-8", errors="replace")
     except OSError:
@@ -331,11 +331,11 @@ def check_zsh(ctx: Context) -> list[Check]:
     ]
 
 
-def check_passphrase_env(ctx: Context) -> list[Check]:
+def check_passphrase_env(ctx: Findings) -> list[Check]:
     """A vault passphrase exported in the environment is readable by every child process."""
     from awsprompt.secrets.passphrase import ENV_VARS
 
-    found = [var for var in ENV_VARS if ctx.environ.get(var)]
+    found = [var for var in ENV_VARS if ctx.app.env.get(var)]
     if not found:
         return _ok("passphrase", "no passphrase in the environment")
     return [
@@ -348,14 +348,13 @@ def check_passphrase_env(ctx: Context) -> list[Check]:
     ]
 
 
-def check_agent(ctx: Context) -> list[Check]:
+def check_agent(ctx: Findings) -> list[Check]:
     """A socket file nothing answers on is a stale agent."""
-    from awsprompt.secrets import agentclient
-
-    sock = agentclient.socket_path()
+    agent = ctx.app.agent
+    sock = agent.socket_path()
     if not (sock.exists() or sock.is_symlink()):
         return _ok("agent", "no agent running")
-    if agentclient.request({"op": "status"}, timeout=2.0) is not None:
+    if agent.request({"op": "status"}, timeout=2.0) is not None:
         return _ok("agent", f"agent answering on {sock}")
     return [
         Check(
@@ -367,19 +366,17 @@ def check_agent(ctx: Context) -> list[Check]:
     ]
 
 
-def check_kdf(ctx: Context) -> list[Check]:
+def check_kdf(ctx: Findings) -> list[Check]:
     """The vault's Argon2id parameters meet RFC 9106's low-memory profile."""
-    import json
-
     from awsprompt.secrets import crypto
+    from awsprompt.secrets.vault import FileVault
 
-    path = paths.vault_path()
+    path = ctx.paths.vault_path()
     if ctx.backend != "file" or ctx.vault_error or not path.is_file():
         return []
     try:
-        header = json.loads(fsutil.read_private(path).split(b"\n")[1])
-        params = crypto.KdfParams.from_json(header["kdf"])
-    except (AwspromptError, OSError, ValueError, KeyError, IndexError, TypeError):
+        params = FileVault(ctx.app, path).kdf_params()
+    except (AwspromptError, OSError):
         return [Check("vault kdf", "fail", f"cannot read the KDF parameters of {path}", "")]
     floor = crypto.RFC_9106_LOW_MEMORY
     if params.memory_kib >= floor.memory_kib and params.iterations >= floor.iterations:
@@ -395,7 +392,7 @@ def check_kdf(ctx: Context) -> list[Check]:
     ]
 
 
-CHECKS: tuple[Callable[[Context], list[Check]], ...] = (
+CHECKS: tuple[Callable[[Findings], list[Check]], ...] = (
     check_settings,
     check_plaintext_keys,
     check_permissions,
@@ -410,9 +407,9 @@ CHECKS: tuple[Callable[[Context], list[Check]], ...] = (
 )
 
 
-def run(environ: dict[str, str] | None = None) -> list[Check]:
+def run(app: Context) -> list[Check]:
     """Run every check and return the findings in order."""
-    ctx = gather(environ)
+    ctx = gather(app)
     results: list[Check] = []
     for check in CHECKS:
         results.extend(check(ctx))

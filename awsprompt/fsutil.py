@@ -7,10 +7,10 @@ import errno
 import fcntl
 import os
 import stat
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from awsprompt.clock import SYSTEM, Clock
 from awsprompt.errors import InsecureFile, LockTimeout
 
 
@@ -86,11 +86,11 @@ def read_private(path: Path) -> bytes:
 
 
 @contextlib.contextmanager
-def file_lock(path: Path, timeout: float, what: str) -> Iterator[None]:
+def file_lock(path: Path, timeout: float, what: str, clock: Clock = SYSTEM) -> Iterator[None]:
     """Hold an exclusive flock on PATH, waiting at most TIMEOUT seconds."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
     try:
-        deadline = time.monotonic() + timeout
+        deadline = clock.monotonic() + timeout
         delay = 0.01
         while True:
             try:
@@ -99,14 +99,14 @@ def file_lock(path: Path, timeout: float, what: str) -> Iterator[None]:
             except OSError as exc:
                 if exc.errno not in (errno.EAGAIN, errno.EACCES):
                     raise
-                if time.monotonic() >= deadline:
+                if clock.monotonic() >= deadline:
                     raise LockTimeout(
                         f"timed out after {timeout:g}s waiting for another awsprompt process"
                         f" ({what})",
                         hint="if it is stuck waiting for an MFA code, finish or stop it;"
                         " AWSPROMPT_LOCK_TIMEOUT sets the wait",
                     ) from None
-                time.sleep(delay)
+                clock.sleep(delay)
                 delay = min(delay * 2, 0.2)
         yield
     finally:

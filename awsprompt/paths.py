@@ -1,66 +1,82 @@
-"""Every path awsprompt reads or writes, resolved in one place."""
+"""Every path awsprompt reads or writes, resolved in one place from the environment."""
 
 from __future__ import annotations
 
 import os
+import pwd
 from pathlib import Path
 
-
-def state_dir() -> Path:
-    """The folder holding the vault, the session cache and settings."""
-    explicit = os.environ.get("AWSPROMPT_HOME")
-    if explicit:
-        return Path(explicit).expanduser()
-    xdg = os.environ.get("XDG_DATA_HOME")
-    if xdg:
-        return Path(xdg).expanduser() / "awsprompt"
-    return Path.home() / ".local" / "share" / "awsprompt"
+from awsprompt.envvars import Env
 
 
-def vault_path() -> Path:
-    """The encrypted file vault."""
-    return state_dir() / "vault.v1"
+class Paths:
+    """The files and folders of one invocation, derived from its environment."""
 
+    __slots__ = ("env",)
 
-def vault_names_path() -> Path:
-    """Plain list of vault profile names, one per line, read by zsh completion."""
-    return state_dir() / "vault.names"
+    def __init__(self, env: Env) -> None:
+        self.env = env
 
+    def home(self) -> Path:
+        """$HOME, else the account's home folder."""
+        home = self.env.get("HOME")
+        return Path(home) if home else Path(pwd.getpwuid(os.getuid()).pw_dir)
 
-def sessions_dir() -> Path:
-    """The encrypted session cache."""
-    return state_dir() / "sessions"
+    def state_dir(self) -> Path:
+        """The folder holding the vault, the session cache and settings."""
+        explicit = self.env.get("AWSPROMPT_HOME")
+        if explicit:
+            return Path(explicit).expanduser()
+        xdg = self.env.get("XDG_DATA_HOME")
+        if xdg:
+            return Path(xdg).expanduser() / "awsprompt"
+        return self.home() / ".local" / "share" / "awsprompt"
 
+    def vault_path(self) -> Path:
+        """The encrypted file vault."""
+        return self.state_dir() / "vault.v1"
 
-def settings_path() -> Path:
-    """The user's settings file."""
-    return state_dir() / "config.yaml"
+    def vault_names_path(self) -> Path:
+        """Plain list of vault profile names, one per line, read by zsh completion."""
+        return self.state_dir() / "vault.names"
 
+    def keyring_index_path(self) -> Path:
+        """The keychain backend's non-secret index."""
+        return self.state_dir() / "keyring-index.json"
 
-def recent_path() -> Path:
-    """Profile use counts and times for the aws-use picker (not secret)."""
-    return state_dir() / "recent"
+    def sessions_dir(self) -> Path:
+        """The encrypted session cache."""
+        return self.state_dir() / "sessions"
 
+    def fastpath_dir(self) -> Path:
+        """The hot path's non-secret memos."""
+        return self.state_dir() / "fastpath"
 
-def accounts_path() -> Path:
-    """Known account aliases (not secret)."""
-    return state_dir() / "accounts.json"
+    def settings_path(self) -> Path:
+        """The user's settings file."""
+        return self.state_dir() / "config.yaml"
 
+    def recent_path(self) -> Path:
+        """Profile use counts and times for the aws-use picker (not secret)."""
+        return self.state_dir() / "recent"
 
-def aws_config_path() -> Path:
-    """The AWS CLI config file, honouring AWS_CONFIG_FILE."""
-    return Path(os.environ.get("AWS_CONFIG_FILE") or Path.home() / ".aws" / "config").expanduser()
+    def accounts_path(self) -> Path:
+        """Known account aliases (not secret)."""
+        return self.state_dir() / "accounts.json"
 
+    def aws_config_path(self) -> Path:
+        """The AWS CLI config file, honouring AWS_CONFIG_FILE."""
+        explicit = self.env.get("AWS_CONFIG_FILE")
+        return Path(explicit).expanduser() if explicit else self.home() / ".aws" / "config"
 
-def aws_credentials_path() -> Path:
-    """The AWS shared credentials file, honouring AWS_SHARED_CREDENTIALS_FILE."""
-    default = Path.home() / ".aws" / "credentials"
-    return Path(os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or default).expanduser()
+    def aws_credentials_path(self) -> Path:
+        """The AWS shared credentials file, honouring AWS_SHARED_CREDENTIALS_FILE."""
+        explicit = self.env.get("AWS_SHARED_CREDENTIALS_FILE")
+        return Path(explicit).expanduser() if explicit else self.home() / ".aws" / "credentials"
 
-
-def runtime_dir() -> Path:
-    """The private folder for the agent's socket."""
-    xdg = os.environ.get("XDG_RUNTIME_DIR")
-    if xdg:
-        return Path(xdg) / "awsprompt"
-    return Path("/tmp") / f"awsprompt-{os.getuid()}"  # noqa: S108 - created 0700 and owner-checked
+    def runtime_dir(self) -> Path:
+        """The private folder for the agent's socket."""
+        xdg = self.env.get("XDG_RUNTIME_DIR")
+        if xdg:
+            return Path(xdg) / "awsprompt"
+        return Path("/tmp") / f"awsprompt-{os.getuid()}"  # noqa: S108 - created 0700, owner-checked

@@ -16,6 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from awsprompt.clock import SYSTEM, Clock
+from awsprompt.context import Context
+from awsprompt.envvars import Env
+from awsprompt.ui import Scripted
+
 ROOT = Path(__file__).resolve().parent.parent
 PASSPHRASE = "correct horse battery staple"
 
@@ -188,3 +193,8 @@ def private_moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[MotoServer]:
 def strip_ansi(text: str) -> str:
     """Remove terminal escape sequences."""
     return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
+
+
+def app(ui: Scripted | None = None, clock: Clock | None = None) -> Context:
+    """A Context over this test's environment (as the CLI builds one), for in-process calls."""
+    return Context(Env(os.environ), ui or Scripted(), clock or SYSTEM)

@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pexpect
 import pytest
-from conftest import PASSPHRASE, ROOT, MotoServer, Sandbox, cli
+from conftest import PASSPHRASE, ROOT, MotoServer, Sandbox, app, cli
 
-from awsprompt import paths
 from awsprompt.errors import ExitCode
 from awsprompt.secrets import agentclient
-from awsprompt.secrets.vault.filevault import FileVault, key_check
+from awsprompt.secrets.vault.base import key_check
+from awsprompt.secrets.vault.filevault import FileVault
 
 KEY_ID = "AKIAEXAMPLEAGENT0001"
 SECRET = "AgentSecretSENTINEL/0000000000000000000"
@@ -61,7 +61,7 @@ def agent_pids(folder: Path) -> list[int]:
             cwd = os.readlink(entry / "cwd")
         except OSError:
             continue
-        if b"awsprompt.secrets.agent" in cmdline and cwd == str(folder):
+        if b"awsprompt.commands.agentd" in cmdline and cwd == str(folder):
             pids.append(int(entry.name))
     return pids
 
@@ -87,7 +87,7 @@ def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
 
 def the_agent() -> int:
     """The PID of the one agent serving this test's runtime folder."""
-    pids = agent_pids(paths.runtime_dir())
+    pids = agent_pids(app().paths.runtime_dir())
     assert len(pids) == 1, pids
     return pids[0]
 
@@ -129,7 +129,7 @@ def unlock(*args: str, var: str = "AWSPROMPT_PASSPHRASE") -> None:
     """`awsprompt unlock ARGS` with the passphrase in VAR for this one call."""
     result = cli("unlock", *args, env={var: PASSPHRASE})
     assert result.returncode == 0, result.stderr
-    assert agentclient.socket_path().exists()
+    assert app().agent.socket_path().exists()
 
 
 def warm_cache(moto: MotoServer) -> dict[str, object]:
@@ -149,9 +149,7 @@ def status_json() -> dict[str, object]:
 
 def vault_key() -> bytes:
     """The vault's data key, derived in this process from the passphrase."""
-    vault = FileVault(
-        passphrase=lambda _creating: PASSPHRASE, agent=lambda _c: None, offer_agent=False
-    )
+    vault = FileVault(app(), passphrase=lambda _creating: PASSPHRASE, agent=lambda _c: None)
     vault.cipher()
     key = vault.unlocked_data_key()
     assert key is not None
@@ -162,8 +160,8 @@ def vault_key() -> bytes:
 def agent(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Agent use allowed; afterwards `lock`, then kill any agent this test left running."""
     monkeypatch.delenv("AWSPROMPT_NO_AGENT")
-    yield paths.runtime_dir()
-    folder = paths.runtime_dir()
+    yield app().paths.runtime_dir()
+    folder = app().paths.runtime_dir()
     if folder.exists():
         folder.chmod(0o700)
     cli("lock")
@@ -198,7 +196,7 @@ def test_status_and_list_show_the_unlocked_vault(
     unlock("--ttl", "2h", "--idle", "30m")
     state = status_json()
     assert state["unlocked"] is True
-    assert state["agent_socket"] == str(agentclient.socket_path())
+    assert state["agent_socket"] == str(app().agent.socket_path())
     assert 1700 < int(str(state["seconds_left"])) <= 1800
     assert state["keys"] == 1
     text = run_detached("-m", "awsprompt", "status")
@@ -268,8 +266,8 @@ def test_add_through_the_agent_keeps_the_vault_openable(sandbox: Sandbox, agent:
 def test_agent_holding_another_key_is_ignored(sandbox: Sandbox, agent: Path) -> None:
     """An agent holding some other vault's key is not used: the vault stays locked."""
     add_key()
-    agentclient.start(os.urandom(32), idle=30.0, absolute=30.0)
-    assert agentclient.status() is not None
+    app().agent.start(os.urandom(32), idle=30.0, absolute=30.0)
+    assert app().agent.status() is not None
     assert status_json()["unlocked"] is False
     result = run_detached("-m", "awsprompt", "exec", "--no-session", "base", "--", "true")
     assert result.returncode == ExitCode.NO_TERMINAL, result.stderr
@@ -282,7 +280,7 @@ def test_socket_is_0600_in_a_0700_folder(sandbox: Sandbox, agent: Path) -> None:
     """The agent's socket is mode 0600 inside a 0700 folder, both owned by the user."""
     add_key()
     unlock()
-    sock = agentclient.socket_path()
+    sock = app().agent.socket_path()
     assert sock.parent == Path(os.environ["XDG_RUNTIME_DIR"]) / "awsprompt"
     st = os.lstat(sock)
     assert stat.S_ISSOCK(st.st_mode)
@@ -314,7 +312,7 @@ def test_connection_from_another_uid_is_refused(shared_runtime: Path, agent: Pat
     """A client running as `nobody` that reaches the socket is hung up on without an answer."""
     add_key()
     unlock()
-    sock = agentclient.socket_path()
+    sock = app().agent.socket_path()
     assert sock.parent.parent == shared_runtime
     # Open the folder and the socket to everyone, so only SO_PEERCRED stands in the way.
     sock.parent.chmod(0o711)
@@ -342,7 +340,7 @@ def test_connection_from_another_uid_is_refused(shared_runtime: Path, agent: Pat
     assert '"check"' in own.stdout  # the same client as the owner gets an answer
     assert other.returncode == 0, other.stderr
     assert other.stdout.strip() == "b''"
-    assert agentclient.status() is not None  # and the agent keeps serving its owner
+    assert app().agent.status() is not None  # and the agent keeps serving its owner
 
 
 # --- time-outs and lock -------------------------------------------------------------------
@@ -351,37 +349,37 @@ def test_connection_from_another_uid_is_refused(shared_runtime: Path, agent: Pat
 def test_idle_timeout_wipes_the_key_and_stops_the_agent(sandbox: Sandbox, agent: Path) -> None:
     """An agent unused for its idle time forgets the key, exits and removes its socket."""
     started = time.monotonic()
-    agentclient.start(os.urandom(32), idle=1.0, absolute=30.0)
+    app().agent.start(os.urandom(32), idle=1.0, absolute=30.0)
     pid = the_agent()
-    assert agentclient.status() is not None
-    assert wait_for(lambda: agentclient.status() is None)
+    assert app().agent.status() is not None
+    assert wait_for(lambda: app().agent.status() is None)
     assert time.monotonic() - started >= 0.9
     assert wait_for(lambda: not alive(pid))
-    assert not agentclient.socket_path().exists()
+    assert not app().agent.socket_path().exists()
 
 
 def test_absolute_timeout_expires_even_while_in_use(sandbox: Sandbox, agent: Path) -> None:
     """Requests reset the idle timer but not the absolute limit."""
-    agentclient.start(os.urandom(32), idle=30.0, absolute=1.5)
+    app().agent.start(os.urandom(32), idle=30.0, absolute=1.5)
     pid = the_agent()
-    cipher = agentclient.AgentCipher()
+    cipher = agentclient.AgentCipher(app().agent)
     deadline = time.monotonic() + 1.0
     while time.monotonic() < deadline:
         nonce, ct = cipher.seal("vault", b"x", b"aad")
         assert cipher.unseal("vault", nonce, ct, b"aad") == b"x"
         time.sleep(0.1)
-    assert wait_for(lambda: agentclient.status() is None, timeout=3.0)
+    assert wait_for(lambda: app().agent.status() is None, timeout=3.0)
     assert wait_for(lambda: not alive(pid))
 
 
 def test_requests_keep_an_idle_agent_alive(sandbox: Sandbox, agent: Path) -> None:
     """Seal/unseal requests restart the idle timer; status requests alone do not."""
-    agentclient.start(os.urandom(32), idle=1.0, absolute=30.0)
-    cipher = agentclient.AgentCipher()
+    app().agent.start(os.urandom(32), idle=1.0, absolute=30.0)
+    cipher = agentclient.AgentCipher(app().agent)
     for _ in range(4):
         time.sleep(0.5)
         cipher.seal("session-cache", b"x", b"")
-    assert agentclient.status() is not None
+    assert app().agent.status() is not None
 
 
 def test_lock_wipes_the_key_and_stops_the_agent(
@@ -394,8 +392,8 @@ def test_lock_wipes_the_key_and_stops_the_agent(
     result = cli("lock")
     assert result.returncode == 0
     assert "Vault locked" in result.stderr
-    assert agentclient.status() is None
-    assert wait_for(lambda: not agentclient.socket_path().exists())
+    assert app().agent.status() is None
+    assert wait_for(lambda: not app().agent.socket_path().exists())
     assert wait_for(lambda: not alive(pid))
     assert status_json()["unlocked"] is False
     again = run_detached("-m", "awsprompt", "exec", "-j", "base")
@@ -424,14 +422,14 @@ def test_agent_argv_and_environment_hold_no_secret(sandbox: Sandbox, agent: Path
     add_key()
     unlock(var=var)
     key = vault_key()
-    status = agentclient.status()
+    status = app().agent.status()
     assert status is not None
     assert status["check"] == key_check(key)  # the agent holds exactly this key
     pid = the_agent()
     cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     environ = Path(f"/proc/{pid}/environ").read_bytes()
     names = {item.split(b"=", 1)[0] for item in environ.split(b"\0") if item}
-    assert b"awsprompt.secrets.agent" in cmdline
+    assert b"awsprompt.commands.agentd" in cmdline
     assert b"XDG_RUNTIME_DIR" in names  # the environment really was read
     for blob in (cmdline, environ):
         assert PASSPHRASE.encode() not in blob
@@ -471,7 +469,7 @@ def test_agent_makes_itself_undumpable(sandbox: Sandbox) -> None:
         "absolute": 30,
     }
     proc = subprocess.Popen(
-        [*NOBODY, SYSTEM_PYTHON, "-m", "awsprompt.secrets.agent"],
+        [*NOBODY, SYSTEM_PYTHON, "-m", "awsprompt.commands.agentd"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -531,7 +529,7 @@ def test_typed_passphrase_offers_the_agent(
     assert child.exitstatus == 0, child.before
     assert status_json()["unlocked"] is started
     assert status_json()["keys"] == 2
-    assert bool(agent_pids(paths.runtime_dir())) is started
+    assert bool(agent_pids(app().paths.runtime_dir())) is started
 
 
 def test_no_offer_when_settings_say_so(sandbox: Sandbox, agent: Path) -> None:
@@ -546,5 +544,5 @@ def test_no_offer_when_settings_say_so(sandbox: Sandbox, agent: Path) -> None:
     assert child.exitstatus == 0, child.before
     assert "Keep the vault" not in str(child.before)
     assert "Added keys for 'second'" in str(child.before)
-    assert not agentclient.socket_path().exists()
-    assert agent_pids(paths.runtime_dir()) == []
+    assert not app().agent.socket_path().exists()
+    assert agent_pids(app().paths.runtime_dir()) == []

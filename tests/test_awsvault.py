@@ -206,6 +206,5 @@ def test_only_sessions_needs_no_decryption(tmp_path: Path) -> None:
 
 def test_default_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """AWS_VAULT_FILE_DIR wins; otherwise ~/.awsvault/keys."""
-    assert default_dir() == Path.home() / ".awsvault" / "keys"
-    monkeypatch.setenv("AWS_VAULT_FILE_DIR", str(tmp_path / "elsewhere"))
-    assert default_dir() == tmp_path / "elsewhere"
+    assert default_dir(None, tmp_path) == tmp_path / ".awsvault" / "keys"
+    assert default_dir(str(tmp_path / "elsewhere"), tmp_path) == tmp_path / "elsewhere"

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from conftest import PASSPHRASE, ROOT, Sandbox, cli
+from conftest import PASSPHRASE, ROOT, Sandbox, app, cli
 
 from awsprompt.cli import build_parser
 from awsprompt.secrets.vault import FileVault, LongTermKey
@@ -69,7 +69,7 @@ def test_add_list_remove_round_trip(sandbox: Sandbox) -> None:
     assert row["role_arn"] is None
     assert row["source_profile"] is None
     assert row["sessions"] == []
-    key = FileVault(vault_file(sandbox), passphrase=lambda _c: PASSPHRASE).get("dev")
+    key = FileVault(app(), vault_file(sandbox), passphrase=lambda _c: PASSPHRASE).get("dev")
     assert (key.access_key_id, key.secret_access_key) == (KEY_ID, SECRET)
 
     proc = cli("remove", "dev", "--force")
@@ -118,7 +118,7 @@ def test_list_json_shows_roles_and_sources(sandbox: Sandbox) -> None:
 def test_list_json_reports_key_age(sandbox: Sandbox) -> None:
     """A key stored 100 days ago is listed with key_age_days 100 and flagged for rotation."""
     added = datetime.now(timezone.utc) - timedelta(days=100, hours=2)
-    vault = FileVault(vault_file(sandbox), passphrase=lambda _c: PASSPHRASE)
+    vault = FileVault(app(), vault_file(sandbox), passphrase=lambda _c: PASSPHRASE)
     vault.put("old", LongTermKey(KEY_ID, SECRET, added=added))
     row = list_json()["old"]
     assert row["key_age_days"] == 100
@@ -168,7 +168,7 @@ def test_add_replaces_keys(sandbox: Sandbox) -> None:
     proc = add("dev", KEYS_2)
     assert proc.returncode == 0, proc.stderr
     assert "Replaced" in proc.stderr
-    key = FileVault(vault_file(sandbox), passphrase=lambda _c: PASSPHRASE).get("dev")
+    key = FileVault(app(), vault_file(sandbox), passphrase=lambda _c: PASSPHRASE).get("dev")
     assert (key.access_key_id, key.secret_access_key) == (KEY_ID_2, SECRET_2)
     assert list(list_json()) == ["dev"]
     assert sandbox.config.read_bytes().count(b"[profile dev]") == 1

@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PASSPHRASE, Sandbox, cli
+from conftest import PASSPHRASE, Sandbox, app, cli
 
-from awsprompt.secrets import agentclient
 from awsprompt.secrets.vault import FileVault, LongTermKey
 
 GOOD_CONFIG = """\
@@ -38,7 +37,7 @@ def _found(findings: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
 
 def _store(name: str, *, age_days: int = 0) -> None:
     added = datetime.now(timezone.utc) - timedelta(days=age_days)
-    FileVault().put(name, LongTermKey("AKIABASE000000000001", "base-secret", added=added))
+    FileVault(app()).put(name, LongTermKey("AKIABASE000000000001", "base-secret", added=added))
 
 
 @pytest.fixture
@@ -192,7 +191,7 @@ def test_passphrase_in_environment_warns(clean: Sandbox) -> None:
 
 def test_stale_agent_socket_warns(clean: Sandbox) -> None:
     """A socket file with no agent behind it is reported as a stale agent."""
-    path: Path = agentclient.socket_path()
+    path: Path = app().agent.socket_path()
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.bind(str(path))

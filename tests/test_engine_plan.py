@@ -11,6 +11,7 @@ from awsprompt.aws import engine
 from awsprompt.aws.engine import CHAIN_CAP, Options, plan
 from awsprompt.config.profiles import Profile, RoleHop, Source
 from awsprompt.config.settings import Settings
+from awsprompt.envvars import Env
 from awsprompt.secrets.sessions import cache_key
 
 MFA = "arn:aws:iam::000000000000:mfa/me"
@@ -279,32 +280,34 @@ def test_cache_key_changes_with_source_mfa_and_duration() -> None:
     assert _final_key(alone) != _final_key(profile(mfa=None))
 
 
-def test_cache_key_changes_with_the_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cache_key_changes_with_the_endpoint() -> None:
     """Sessions from another endpoint (moto vs AWS) are never confused."""
     p = profile(hop("A", "111111111111"))
-    before = _final_key(p)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
-    assert _final_key(p) != before
+    before = plan(p, FP, SETTINGS, Options()).steps[-1].key
+    other = plan(p, FP, SETTINGS, Options(), endpoint="http://127.0.0.1:1").steps[-1].key
+    assert other != before
+    env = Env({"AWS_ENDPOINT_URL": "http://127.0.0.1:1"})
+    assert engine.sts_endpoint(env) == "http://127.0.0.1:1"
+    env = Env({"AWS_ENDPOINT_URL": "http://a", "AWS_ENDPOINT_URL_STS": "http://b"})
+    assert engine.sts_endpoint(env) == "http://b"
 
 
-def test_default_session_name(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_session_name() -> None:
     """The session name is awsprompt-<user>, restricted to AssumeRole's alphabet."""
-    monkeypatch.setattr(engine.getpass, "getuser", lambda: "alice")
-    assert engine.default_session_name() == "awsprompt-alice"
+    assert engine.default_session_name(Env({"LOGNAME": "alice"})) == "awsprompt-alice"
+    assert engine.default_session_name(Env({"USER": "bob"})) == "awsprompt-bob"
 
 
-def test_default_session_name_is_valid_for_hostile_users(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_session_name_is_valid_for_hostile_users() -> None:
     """A long user name with spaces and quotes still gives a valid 2-64 character name."""
-    monkeypatch.setattr(engine.getpass, "getuser", lambda: "DOMAIN\\bob o'neil " + "x" * 100)
-    name = engine.default_session_name()
+    name = engine.default_session_name(Env({"USER": "DOMAIN\\bob o'neil " + "x" * 100}))
     assert name.startswith("awsprompt-")
     assert re.fullmatch(r"[\w+=,.@-]{2,64}", name)
 
 
-def test_session_name_is_used_in_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_session_name_is_used_in_the_key() -> None:
     """Another OS user gets other role sessions (the name is part of the role key)."""
     p = profile(hop("A", "111111111111"))
-    monkeypatch.setattr(engine.getpass, "getuser", lambda: "alice")
-    alice = _final_key(p)
-    monkeypatch.setattr(engine.getpass, "getuser", lambda: "bob")
-    assert _final_key(p) != alice
+    alice = plan(p, FP, SETTINGS, Options(), session_name="awsprompt-alice").steps[-1].key
+    bob = plan(p, FP, SETTINGS, Options(), session_name="awsprompt-bob").steps[-1].key
+    assert bob != alice

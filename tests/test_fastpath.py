@@ -12,6 +12,7 @@ import pytest
 from conftest import ROOT, MotoServer, Sandbox, cli
 from test_agent import KEY_ID, SECRET, add_key, agent, unlock  # noqa: F401 - fixture
 
+from awsprompt.envvars import Env
 from awsprompt.shell import fastpath
 
 # `agent` (imported above) lets these tests use an agent and stops it afterwards.
@@ -118,22 +119,22 @@ def test_config_edit_is_never_served_stale(sandbox: Sandbox, moto: MotoServer) -
 def test_inputs_cover_files_and_environment(sandbox: Sandbox) -> None:
     """The memo key changes with the config, the vault, the endpoint and the refresh window."""
     sandbox.write_config(CONFIG)
-    base = fastpath.inputs("A", "json")
-    assert fastpath.inputs("A", "json") == base
-    assert fastpath.inputs("B", "json") != base
-    assert fastpath.inputs("A", "zsh") != base
+    base = fastpath.inputs(Env(os.environ), "A", "json")
+    assert fastpath.inputs(Env(os.environ), "A", "json") == base
+    assert fastpath.inputs(Env(os.environ), "B", "json") != base
+    assert fastpath.inputs(Env(os.environ), "A", "zsh") != base
     os.environ["AWSPROMPT_MIN_TTL"] = "50m"
     try:
-        assert fastpath.inputs("A", "json") != base
+        assert fastpath.inputs(Env(os.environ), "A", "json") != base
     finally:
         del os.environ["AWSPROMPT_MIN_TTL"]
     os.environ["AWS_ENDPOINT_URL"] = "http://127.0.0.1:1"
     try:
-        assert fastpath.inputs("A", "json") != base
+        assert fastpath.inputs(Env(os.environ), "A", "json") != base
     finally:
         del os.environ["AWS_ENDPOINT_URL"]
     sandbox.write_config(CONFIG + "\n")
-    assert fastpath.inputs("A", "json") != base
+    assert fastpath.inputs(Env(os.environ), "A", "json") != base
 
 
 def test_locked_vault_falls_back_to_the_full_path(sandbox: Sandbox, moto: MotoServer) -> None:

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, Sandbox, cli
+from conftest import ROOT, Sandbox, app, cli
 
-from awsprompt.config.profiles import AwsFiles, Resolver
+from awsprompt.config.profiles import Resolver
 from awsprompt.secrets.vault import FileVault
 
 AWS = str(Path(sys.executable).parent / "aws")
@@ -103,7 +103,7 @@ def test_import_moves_keys_and_cli_still_works(aws_files: Sandbox, moto: object)
 
     creds = aws_files.credentials.read_text()
     assert "aws_secret_access_key" in creds  # only the temporary profile's
-    parsed = AwsFiles().credentials_sections
+    parsed = app().files.credentials_sections
     assert set(parsed) == {"temp", "dev"}
     assert parsed["dev"] == {"region": "eu-west-1"}
     assert parsed["temp"]["aws_session_token"]
@@ -115,7 +115,7 @@ def test_import_moves_keys_and_cli_still_works(aws_files: Sandbox, moto: object)
         line = f"credential_process = {SELF} exec -j {name}"
         assert config.count(line) == 1, name
 
-    vault = FileVault()
+    vault = FileVault(app())
     assert vault.get("dev").secret_access_key == "dev/secret+00000000000000000000000000002"
     assert set(vault.index()) == set(IMPORTED)
 
@@ -141,15 +141,15 @@ def test_removes_file_when_only_keys_were_in_it(sandbox: Sandbox, with_passphras
     result = cli("import", env=_env())
     assert result.returncode == 0, result.stderr
     assert not sandbox.credentials.exists()
-    assert FileVault().get("a").secret_access_key == "s1"
+    assert FileVault(app()).get("a").secret_access_key == "s1"
 
 
 def test_engine_prefers_vault_over_credential_process(aws_files: Sandbox) -> None:
     """A profile with keys in the vault and credential_process resolves to the vault (no loop)."""
     assert cli("import", env=_env()).returncode == 0
-    files = AwsFiles()
+    files = app().files
     assert files.config_sections["dev"]["credential_process"].endswith("exec -j dev")
-    profile = Resolver(files, FileVault().index().keys()).resolve("dev")
+    profile = Resolver(files, FileVault(app()).index().keys()).resolve("dev")
     assert profile.source.kind == "vault"
 
 
@@ -168,13 +168,13 @@ def test_dry_run_changes_nothing(aws_files: Sandbox) -> None:
     assert result.returncode == 0, result.stderr
     assert "would move" in result.stdout
     assert _digest(aws_files.credentials, aws_files.config) == before
-    assert not FileVault().exists()
+    assert not FileVault(app()).exists()
 
 
 def test_running_twice_is_harmless(aws_files: Sandbox) -> None:
     """A second import finds nothing to do and changes nothing."""
     assert cli("import", env=_env()).returncode == 0
-    files = (aws_files.credentials, aws_files.config, FileVault().path)
+    files = (aws_files.credentials, aws_files.config, FileVault(app()).path)
     before = _digest(*files)
     again = cli("import", env=_env())
     assert again.returncode == 0, again.stderr
@@ -196,8 +196,8 @@ def test_only_named_profile(aws_files: Sandbox) -> None:
     """--profile imports that profile alone and leaves the others' keys in place."""
     result = cli("import", "--profile", "ops", env=_env())
     assert result.returncode == 0, result.stderr
-    assert set(FileVault().index()) == {"ops"}
-    sections = AwsFiles().credentials_sections
+    assert set(FileVault(app()).index()) == {"ops"}
+    sections = app().files.credentials_sections
     assert "ops" not in sections
     assert sections["solo"]["aws_access_key_id"] == "AKIASOLO000000000005"
 
@@ -212,7 +212,7 @@ def test_invalid_name_skipped(sandbox: Sandbox, with_passphrase: str) -> None:
     result = cli("import", env=_env())
     assert result.returncode == 0, result.stderr
     assert "invalid profile name" in result.stderr
-    assert set(FileVault().index()) == {"ok"}
+    assert set(FileVault(app()).index()) == {"ok"}
     assert "AKIABAD0000000000002" in sandbox.credentials.read_text()
 
 
@@ -223,14 +223,14 @@ def test_conflicting_vault_key_keeps_plaintext(aws_files: Sandbox) -> None:
     result = cli("import", env=_env())
     assert result.returncode == 0, result.stderr
     assert "already holds another key" in result.stderr
-    assert FileVault().get("ops").access_key_id == "AKIAOTHER00000000009"
-    assert AwsFiles().credentials_sections["ops"]["aws_access_key_id"] == "AKIAOPS0000000000003"
+    assert FileVault(app()).get("ops").access_key_id == "AKIAOTHER00000000009"
+    assert app().files.credentials_sections["ops"]["aws_access_key_id"] == "AKIAOPS0000000000003"
 
 
 def test_wrong_vault_passphrase_touches_nothing(aws_files: Sandbox) -> None:
     """With an existing vault and a wrong passphrase, import fails (exit 5) and edits no file."""
     assert cli("import", "--profile", "ops", env=_env()).returncode == 0
-    files = (aws_files.credentials, aws_files.config, FileVault().path)
+    files = (aws_files.credentials, aws_files.config, FileVault(app()).path)
     before = _digest(*files)
     result = cli("import", env={**_env(), "AWSPROMPT_PASSPHRASE": "wrong passphrase!"})
     assert result.returncode == 5, result.stderr
@@ -283,4 +283,4 @@ def test_unusual_layout_refused_without_changes(sandbox: Sandbox, with_passphras
     result = cli("import", env=_env())
     assert result.returncode == 3, result.stderr
     assert sandbox.credentials.read_text() == text
-    assert not FileVault().exists()
+    assert not FileVault(app()).exists()

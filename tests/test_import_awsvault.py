@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 from awsvault_writer import write_master, write_session
-from conftest import Sandbox, cli
+from conftest import Sandbox, app, cli
 
-from awsprompt.config.profiles import AwsFiles
 from awsprompt.secrets.vault import FileVault
 
 AV_PASS = "aws-vault passphrase"
@@ -34,14 +33,14 @@ def test_imports_masters_and_skips_session(av_dir: Path, sandbox: Sandbox) -> No
     assert result.returncode == 0, result.stderr
     assert "secret+" not in result.stdout + result.stderr
     assert "session" in result.stderr
-    vault = FileVault()
+    vault = FileVault(app())
     assert vault.get("work").secret_access_key == "work/secret+1"
     assert vault.get("home").access_key_id == "AKIAHOME000000000002"
     assert set(vault.index()) == {"work", "home"}
     config = sandbox.config.read_text()
     assert config.startswith("[profile work]\nregion = eu-west-1\n")
     assert "[profile home]" in config
-    assert set(AwsFiles().config_sections) == {"work", "home"}
+    assert set(app().files.config_sections) == {"work", "home"}
 
 
 def test_default_dir_from_env(av_dir: Path) -> None:
@@ -61,7 +60,7 @@ def test_wrong_passphrase_writes_nothing(av_dir: Path, sandbox: Sandbox) -> None
     )
     assert result.returncode == 5, result.stderr
     assert "passphrase" in result.stderr
-    assert not FileVault().exists()
+    assert not FileVault(app()).exists()
     assert hashlib.sha256(sandbox.config.read_bytes()).hexdigest() == before
 
 
@@ -78,7 +77,7 @@ def test_dry_run_writes_nothing(av_dir: Path, sandbox: Sandbox) -> None:
     assert result.returncode == 0, result.stderr
     assert "would move" in result.stdout
     assert "0001" in result.stdout
-    assert not FileVault().exists()
+    assert not FileVault(app()).exists()
     assert sandbox.config.read_bytes() == before
 
 

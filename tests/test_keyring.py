@@ -60,7 +60,7 @@ def keyring_get(service: str, user: str) -> str | None:
 def store_passphrase(value: str) -> None:
     """keyringvault.store_passphrase(VALUE) in a process with this test's environment."""
     code = (
-        "import sys; from awsprompt.secrets.vault.keyringvault import store_passphrase;"
+        "import sys; from awsprompt.secrets.keychain import store_passphrase;"
         " store_passphrase(sys.stdin.readline().rstrip('\\n'))"
     )
     subprocess.run(

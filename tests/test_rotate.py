@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
-from conftest import MotoServer, Sandbox, cli
+from conftest import MotoServer, Sandbox, app, cli
 from credchain import add_keys, error_lines, mfa_count, mfa_script
 
 from awsprompt.aws.credentials import Credentials
@@ -63,7 +63,7 @@ def caller_arn(moto: MotoServer, key: LongTermKey) -> str:
 
 def stored(profile: str) -> LongTermKey:
     """The key the vault holds for PROFILE."""
-    return FileVault().get(profile)
+    return FileVault(app()).get(profile)
 
 
 def vault_hash(sandbox: Sandbox) -> str:
@@ -173,7 +173,7 @@ def test_limit_of_two_keys_changes_nothing(sandbox: Sandbox, moto: MotoServer) -
 def test_failed_verification_rolls_back(sandbox: Sandbox, moto: MotoServer) -> None:
     """When the new key never verifies, it is deleted again and the vault keeps the old key."""
     [(old_id, old_secret)] = make_user(moto, "erin")
-    vault = FileVault()
+    vault = FileVault(app())
     vault.put("erin", LongTermKey(old_id, old_secret))
 
     def client(service: str, creds: Credentials, region: str | None) -> Any:
@@ -192,10 +192,10 @@ def test_failed_verification_rolls_back(sandbox: Sandbox, moto: MotoServer) -> N
         )
 
     with pytest.raises(RotateIncomplete) as caught:
-        Rotator(vault, client=client, wait=0).rotate(Source("erin", "vault"))
+        Rotator(app(), vault=vault, client=client, wait=0).rotate(Source("erin", "vault"))
     assert "deleted again" in caught.value.message
     assert "old key" in caught.value.message
-    assert FileVault().get("erin").access_key_id == old_id
+    assert FileVault(app()).get("erin").access_key_id == old_id
     assert aws_keys(moto, "erin") == {old_id}
 
 
@@ -219,7 +219,7 @@ def store_aged(ages: dict[str, int], moto: MotoServer) -> dict[str, str]:
     for profile, days in ages.items():
         [(key_id, secret)] = make_user(moto, profile)
         keys[profile] = LongTermKey(key_id, secret, added=now - timedelta(days=days))
-    FileVault().put_many(keys)
+    FileVault(app()).put_many(keys)
     return {p: k.access_key_id for p, k in keys.items()}
 
 
@@ -283,7 +283,7 @@ def test_dry_run_over_a_thousand_keys_needs_no_passphrase_or_aws(
 ) -> None:
     """--dry-run over 1,000 stored keys reads only the index: no passphrase, no AWS endpoint."""
     added = datetime.now(timezone.utc) - timedelta(days=120)
-    FileVault().put_many(
+    FileVault(app()).put_many(
         {f"p{i:04d}": LongTermKey(f"AKIA{i:016d}", "secret", added=added) for i in range(1000)}
     )
     monkeypatch.delenv("AWSPROMPT_PASSPHRASE")

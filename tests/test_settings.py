@@ -6,7 +6,7 @@ import json
 import os
 
 import pytest
-from conftest import Sandbox, cli
+from conftest import Sandbox, app, cli
 
 from awsprompt.config import settings
 from awsprompt.errors import ConfigError, ExitCode
@@ -152,9 +152,9 @@ def test_edits_are_seen_despite_the_parsed_copy(sandbox: Sandbox) -> None:
 
 
 def test_load_in_process_matches_the_schema(sandbox: Sandbox) -> None:
-    """settings.load() raises ConfigError for an unknown top-level key too."""
+    """settings.load(app()) raises ConfigError for an unknown top-level key too."""
     write_settings(sandbox, "backnd: keyring\n")
     with pytest.raises(ConfigError) as info:
-        settings.load()
+        settings.load(app())
     assert "'backnd'" in info.value.message
     assert info.value.hint == "did you mean 'backend'?"

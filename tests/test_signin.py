@@ -141,11 +141,10 @@ def test_china_and_govcloud_destinations() -> None:
 
 def test_federation_endpoint_override(monkeypatch: pytest.MonkeyPatch) -> None:
     """AWSPROMPT_FEDERATION_URL replaces the endpoint for every partition."""
-    monkeypatch.setenv("AWSPROMPT_FEDERATION_URL", "http://127.0.0.1:9/federation")
-    assert federation_endpoint("cn-north-1") == "http://127.0.0.1:9/federation"
-    monkeypatch.setenv("AWSPROMPT_FEDERATION_URL", "file:///etc/passwd")
+    override = "http://127.0.0.1:9/federation"
+    assert federation_endpoint("cn-north-1", override) == "http://127.0.0.1:9/federation"
     with pytest.raises(UsageError):
-        federation_endpoint()
+        federation_endpoint(None, "file:///etc/passwd")
 
 
 @pytest.mark.parametrize(
@@ -200,10 +199,10 @@ def test_no_session_duration_unless_given(stub: FederationStub) -> None:
     assert "SessionDuration" not in stub.requests[0]
 
 
-def test_endpoint_from_environment(stub: FederationStub, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without an explicit endpoint, AWSPROMPT_FEDERATION_URL is used."""
-    monkeypatch.setenv("AWSPROMPT_FEDERATION_URL", stub.url)
-    assert get_signin_token(ROLE_CREDS, "us-east-1") == "stub-signin-token-42"
+def test_endpoint_from_environment(stub: FederationStub) -> None:
+    """`awsprompt login` sends the token request to AWSPROMPT_FEDERATION_URL."""
+    endpoint = federation_endpoint("us-east-1", stub.url)
+    assert get_signin_token(ROLE_CREDS, "us-east-1", None, endpoint) == "stub-signin-token-42"
     assert len(stub.requests) == 1
 
 
@@ -272,7 +271,13 @@ def test_federation_credentials_against_moto(moto: object, stub: FederationStub)
     iam.create_user(UserName="alice")
     key = iam.create_access_key(UserName="alice")["AccessKey"]
     long_term = Credentials(key["AccessKeyId"], key["SecretAccessKey"])
-    creds = federation_credentials(long_term, "alice", 3600, region="us-east-1")
+    first = boto3.client(
+        "sts",
+        aws_access_key_id=key["AccessKeyId"],
+        aws_secret_access_key=key["SecretAccessKey"],
+        region_name="us-east-1",
+    )
+    creds = federation_credentials(long_term, "alice", 3600, first)
     assert creds.is_temporary
     assert creds.session_token
     assert creds.expiration is not None

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from conftest import PASSPHRASE, ROOT, Sandbox, cli
+from conftest import PASSPHRASE, ROOT, Sandbox, app, cli
 
 from awsprompt import fsutil
 from awsprompt.errors import NotInVault, VaultDamaged, WrongPassphrase
@@ -29,7 +29,7 @@ SECRET_2 = "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY"
 
 def make_vault(path: Path, passphrase: str = PASSPHRASE) -> FileVault:
     """A FileVault at PATH that answers every passphrase question with PASSPHRASE."""
-    return FileVault(path, passphrase=lambda _creating: passphrase)
+    return FileVault(app(), path, passphrase=lambda _creating: passphrase)
 
 
 def split(raw: bytes) -> tuple[bytes, bytes, bytes]:
@@ -76,7 +76,7 @@ def test_index_needs_no_passphrase(vault: FileVault) -> None:
     def refuse(_creating: bool) -> str:
         raise AssertionError("index() asked for the passphrase")
 
-    info = FileVault(vault.path, passphrase=refuse).index()["dev"]
+    info = FileVault(app(), vault.path, passphrase=refuse).index()["dev"]
     assert info.key_id_tail == KEY_ID[-4:]
 
 
@@ -380,9 +380,12 @@ def test_failed_write_keeps_original(vault: FileVault, monkeypatch: pytest.Monke
 WRITER = textwrap.dedent(
     """
     import sys
+    import os
+    from awsprompt.context import Context
+    from awsprompt.envvars import Env
     from awsprompt.secrets.vault import FileVault, LongTermKey
     prefix = sys.argv[1]
-    v = FileVault(passphrase=lambda creating: {passphrase!r})
+    v = FileVault(Context(Env(os.environ)), passphrase=lambda creating: {passphrase!r})
     for i in range(50):
         v.put(f"{{prefix}}-{{i}}", LongTermKey("AKIA" + prefix.upper() + f"{{i:012d}}", "s" * 40))
     """
@@ -420,7 +423,7 @@ def test_added_date_survives_a_round_trip(vault: FileVault) -> None:
     added = datetime.now(timezone.utc) - timedelta(days=100, hours=1)
     make_vault(vault.path).put("old", LongTermKey(KEY_ID_2, SECRET_2, added=added))
     info = make_vault(vault.path).index()["old"]
-    assert info.age_days() == 100
+    assert info.age_days(datetime.now(timezone.utc)) == 100
     assert make_vault(vault.path).get("old").added == added.replace(microsecond=0)
 
 

@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import json
 import os
+import pwd
 import re
 import shlex
 import subprocess
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from awsprompt import fsutil, paths, tty
+from awsprompt import fsutil
 from awsprompt.aws.credentials import Credentials
 from awsprompt.aws.mfa import MfaCodes
 from awsprompt.config.profiles import Profile, RoleHop, Source
 from awsprompt.config.settings import Settings
+from awsprompt.envvars import Env
 from awsprompt.errors import ConfigError, CredentialProcessFailed, NotInVault
-from awsprompt.secrets.sessions import SessionCache, SessionMeta, cache_key
-from awsprompt.secrets.vault import Vault
+from awsprompt.secrets.sessions import SessionMeta, cache_key
 from awsprompt.secrets.vault.base import key_fingerprint
+
+if TYPE_CHECKING:
+    from awsprompt.context import Context
 
 CHAIN_CAP = 3600
 StepKind = Literal["GetSessionToken", "AssumeRole"]
@@ -88,18 +89,22 @@ class Session:
         return self.profile.region
 
 
-def default_session_name() -> str:
+def default_session_name(env: Env) -> str:
     """awsprompt-<user>, restricted to what AssumeRole accepts (2-64 of [\\w+=,.@-])."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "user"
+    # getpass.getuser()'s order, through the declared environment
+    user = env.get("LOGNAME") or env.get("USER") or env.get("LNAME") or env.get("USERNAME")
+    if not user:
+        try:
+            user = pwd.getpwuid(os.getuid()).pw_name
+        except KeyError:
+            user = "user"
     name = "awsprompt-" + re.sub(r"[^\w+=,.@-]", "-", user)
     return name[:64]
 
 
-def _endpoint() -> str:
-    return os.environ.get("AWS_ENDPOINT_URL_STS") or os.environ.get("AWS_ENDPOINT_URL") or ""
+def sts_endpoint(env: Env) -> str:
+    """The STS endpoint override, part of every cache key ('' for AWS's own)."""
+    return env.get("AWS_ENDPOINT_URL_STS") or env.get("AWS_ENDPOINT_URL") or ""
 
 
 def source_fingerprint(profile: Profile, vault_fp: str | None) -> str:
@@ -124,10 +129,16 @@ def _mfa_profile(hop: RoleHop, src: Source, first: bool) -> str:
     return hop.profile
 
 
-def plan(profile: Profile, source_fp: str, settings: Settings, opts: Options) -> Plan:
+def plan(
+    profile: Profile,
+    source_fp: str,
+    settings: Settings,
+    opts: Options,
+    endpoint: str = "",
+    session_name: str = "awsprompt",
+) -> Plan:
     """Decide the STS steps (pure: no I/O), following aws-vault's MFA-sharing rules."""
     src = profile.source
-    endpoint = _endpoint()
     can_get_session = src.kind == "vault" or (
         src.kind == "file" and src.static is not None and not src.static.is_temporary
     )
@@ -160,7 +171,6 @@ def plan(profile: Profile, source_fp: str, settings: Settings, opts: Options) ->
         )
         return Plan(profile, source_fp, tuple(steps))
 
-    session_name = default_session_name()
     parent = source_fp
     used_mfa: str | None = None
     last = len(profile.hops) - 1
@@ -238,17 +248,11 @@ def plan(profile: Profile, source_fp: str, settings: Settings, opts: Options) ->
 class Engine:
     """Gets credentials for resolved profiles using the vault, the cache and STS."""
 
-    def __init__(
-        self,
-        vault: Vault,
-        settings: Settings,
-        cache: SessionCache | None = None,
-        now: Callable[[], float] = time.time,
-    ) -> None:
-        self.vault = vault
-        self.settings = settings
-        self.cache = cache if cache is not None else SessionCache(vault.cipher)
-        self.now = now
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.vault = ctx.vault
+        self.settings = ctx.settings
+        self.cache = ctx.sessions
 
     def plan_for(self, profile: Profile, opts: Options) -> Plan:
         """The plan for PROFILE with its source fingerprint filled in."""
@@ -258,7 +262,14 @@ class Engine:
             if info is None:
                 raise NotInVault(f"no keys for profile {profile.source.profile!r} in the vault")
             vault_fp = info.fingerprint
-        return plan(profile, source_fingerprint(profile, vault_fp), self.settings, opts)
+        return plan(
+            profile,
+            source_fingerprint(profile, vault_fp),
+            self.settings,
+            opts,
+            sts_endpoint(self.ctx.env),
+            default_session_name(self.ctx.env),
+        )
 
     def _cache_usable(self, profile: Profile) -> bool:
         # The cache is sealed with the vault key; with no vault there is nothing to seal with.
@@ -273,7 +284,7 @@ class Engine:
 
     def _from_cache(self, the_plan: Plan) -> Session | None:
         final = the_plan.steps[-1]
-        creds = self.cache.get(final.key, self.settings.min_ttl, self.now())
+        creds = self.cache.get(final.key, self.settings.min_ttl)
         if creds is None:
             return None
         meta = self.cache.peek(final.key)
@@ -284,24 +295,28 @@ class Engine:
         """Credentials for PROFILE: from the cache when fresh, else through STS."""
         the_plan = self.plan_for(profile, opts)
         if the_plan.capped:
-            tty.warn("roles assumed with role credentials last at most 1h (AWS's chaining cap)")
+            self.ctx.ui.warn(
+                "roles assumed with role credentials last at most 1h (AWS's chaining cap)"
+            )
         if not the_plan.steps:
             creds = self._source_credentials(profile)
             return Session(profile, creds, profile.account or "", cached=False)
         use_cache = self._cache_usable(profile)
         if not use_cache:
-            tty.warn(
+            self.ctx.ui.warn(
                 f"sessions for {profile.name!r} are not cached: its keys are in plaintext in"
-                f" {paths.aws_credentials_path()}; `awsprompt import` moves them into the vault",
+                f" {self.ctx.paths.aws_credentials_path()}; `awsprompt import` moves them into"
+                " the vault",
                 once_key="no-cache",
             )
         else:
             hit = self._from_cache(the_plan)
             if hit is not None:
                 return hit
-        lock_dir = fsutil.ensure_private_dir(paths.sessions_dir())
+        lock_dir = fsutil.ensure_private_dir(self.ctx.paths.sessions_dir())
         lock = lock_dir / f".lock-{the_plan.source_fp}"
-        with fsutil.file_lock(lock, self.settings.lock_timeout, f"session for {profile.name}"):
+        what = f"session for {profile.name}"
+        with fsutil.file_lock(lock, self.settings.lock_timeout, what, self.ctx.clock):
             return self._run(the_plan, opts, use_cache)
 
     def _run(self, the_plan: Plan, opts: Options, use_cache: bool) -> Session:
@@ -313,7 +328,7 @@ class Engine:
         if use_cache:
             # Reuse the deepest step that is still fresh (another process may have just run).
             for i in range(len(steps) - 1, -1, -1):
-                hit = self.cache.get(steps[i].key, self.settings.min_ttl, self.now())
+                hit = self.cache.get(steps[i].key, self.settings.min_ttl)
                 if hit is not None:
                     meta = self.cache.peek(steps[i].key)
                     creds, account, start = hit, (meta.account if meta else ""), i + 1
@@ -325,11 +340,11 @@ class Engine:
             creds = self._source_credentials(profile)
         from awsprompt.aws import stsflow
 
-        mfa = MfaCodes(opts.mfa_token, prompt=opts.prompt)
+        mfa = MfaCodes(self.ctx.ui, opts.mfa_token, prompt=opts.prompt)
         region = opts.region or profile.region
         for index in range(start, len(steps)):
             step = steps[index]
-            creds, account = stsflow.run_step(step, creds, mfa, region, index, len(steps))
+            creds, account = stsflow.run_step(self.ctx, step, creds, mfa, region, index, len(steps))
             if use_cache and creds.expiration is not None:
                 meta = SessionMeta(
                     key=step.key,
@@ -352,20 +367,21 @@ class Engine:
             return Credentials(key.access_key_id, key.secret_access_key)
         if src.kind == "file":
             assert src.static is not None
-            tty.warn(
-                f"profile {src.profile!r} uses plaintext keys from {paths.aws_credentials_path()};"
+            self.ctx.ui.warn(
+                f"profile {src.profile!r} uses plaintext keys from"
+                f" {self.ctx.paths.aws_credentials_path()};"
                 " `awsprompt import` moves them into the encrypted vault",
                 once_key="plaintext",
             )
             return src.static
         if src.credential_process:
-            return run_credential_process(src.credential_process, src.profile)
+            return run_credential_process(self.ctx.env, src.credential_process, src.profile)
         raise ConfigError(f"profile {src.profile!r} has no usable source of credentials")
 
 
-def run_credential_process(command: str, profile: str) -> Credentials:
+def run_credential_process(env: Env, command: str, profile: str) -> Credentials:
     """Run a profile's own credential_process and parse its JSON."""
-    depth = int(os.environ.get("AWSPROMPT_DEPTH", "0") or 0)
+    depth = int(env.get("AWSPROMPT_DEPTH") or 0)
     if depth >= 3:
         raise CredentialProcessFailed(
             f"credential_process of profile {profile!r} calls awsprompt for itself",
@@ -385,7 +401,7 @@ def run_credential_process(command: str, profile: str) -> Credentials:
             text=True,
             timeout=300,
             check=False,
-            env={**os.environ, "AWSPROMPT_DEPTH": str(depth + 1)},
+            env=env.child(AWSPROMPT_DEPTH=str(depth + 1)),
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise CredentialProcessFailed(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import subprocess
 
-from awsprompt import tty
 from awsprompt.errors import MfaFailed, MfaRequired
+from awsprompt.ui import UI
 
 _CODE = re.compile(r"\d{6}")
 
@@ -14,7 +14,8 @@ _CODE = re.compile(r"\d{6}")
 class MfaCodes:
     """Hands out MFA codes, asking each source at most once per serial per run."""
 
-    def __init__(self, token: str | None = None, *, prompt: bool = True) -> None:
+    def __init__(self, ui: UI, token: str | None = None, *, prompt: bool = True) -> None:
+        self.ui = ui
         if token is not None and not _CODE.fullmatch(token):
             raise MfaFailed("the --mfa-token value is not a 6-digit code")
         self._token = token
@@ -42,7 +43,7 @@ class MfaCodes:
                 hint=f"run `aws-use {requested}` or `awsprompt exec {requested}` in a terminal",
             )
         else:
-            code = tty.ask(f"MFA code for {serial} ({profile}): ").strip()
+            code = self.ui.ask(f"MFA code for {serial} ({profile}): ").strip()
             if not _CODE.fullmatch(code):
                 raise MfaFailed("an MFA code is 6 digits")
         self._given[serial] = code

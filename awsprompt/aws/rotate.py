@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import re
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from awsprompt import fsutil, paths
+from awsprompt import fsutil
 from awsprompt.aws import sts
 from awsprompt.aws.credentials import Credentials
 from awsprompt.aws.mfa import MfaCodes
@@ -23,8 +22,10 @@ from awsprompt.errors import (
     UsageError,
 )
 from awsprompt.names import mask
-from awsprompt.secrets.sessions import SessionCache
-from awsprompt.secrets.vault.base import DataCipher, KeyInfo, LongTermKey
+from awsprompt.secrets.vault.base import Backend, KeyInfo, LongTermKey
+
+if TYPE_CHECKING:
+    from awsprompt.context import Context
 
 WAIT_ENV = "AWSPROMPT_ROTATE_WAIT"
 DEFAULT_WAIT = 1.0
@@ -36,31 +37,6 @@ _USER_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:user/(?:[^:]*/)?([\w+=,.@-]{
 _ROOT_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:root")
 
 ClientFactory = Callable[[str, Credentials, "str | None"], Any]
-
-
-class KeyStore(Protocol):
-    """The part of a vault backend rotation needs."""
-
-    @property
-    def where(self) -> str:
-        """Where the keys live, for messages."""
-        ...
-
-    def index(self) -> dict[str, KeyInfo]:
-        """Non-secret facts about every stored key."""
-        ...
-
-    def get(self, profile: str) -> LongTermKey:
-        """The stored key for PROFILE."""
-        ...
-
-    def put_many(self, keys: dict[str, LongTermKey]) -> None:
-        """Store several keys in one write."""
-        ...
-
-    def cipher(self) -> DataCipher:
-        """The session-cache cipher."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -87,16 +63,13 @@ def user_from_arn(arn: str) -> str | None:
     return match.group(1) if match else None
 
 
-def due_for_rotation(
-    index: Mapping[str, KeyInfo], days: int, now: datetime | None = None
-) -> list[KeyInfo]:
+def due_for_rotation(index: Mapping[str, KeyInfo], days: int, now: datetime) -> list[KeyInfo]:
     """Stored keys at least DAYS old, oldest first (index only: nothing is decrypted)."""
-    now = now or datetime.now(timezone.utc)
     due = [info for info in index.values() if info.age_days(now) >= days]
     return sorted(due, key=lambda info: (info.added, info.name))
 
 
-def check_source(source: Source, asked: str) -> str:
+def check_source(source: Source, asked: str, credentials_file: Path) -> str:
     """The vault profile whose key to rotate; refuse plaintext and credential_process sources."""
     if source.kind == "vault":
         return source.profile
@@ -104,7 +77,7 @@ def check_source(source: Source, asked: str) -> str:
     if source.kind == "file":
         raise UsageError(
             f"profile {source.profile!r}{via} has plaintext keys in"
-            f" {paths.aws_credentials_path()}; awsprompt rotates only keys in its vault",
+            f" {credentials_file}; awsprompt rotates only keys in its vault",
             hint=f"move them into the vault with `awsprompt import --profile {source.profile}`",
         )
     raise UsageError(
@@ -114,10 +87,10 @@ def check_source(source: Source, asked: str) -> str:
     )
 
 
-def _wait_base() -> float:
+def _wait_base(raw: str | None) -> float:
     """Base back-off in seconds ($AWSPROMPT_ROTATE_WAIT; tests make it tiny)."""
     try:
-        return max(0.0, float(os.environ.get(WAIT_ENV, DEFAULT_WAIT)))
+        return max(0.0, float(raw or DEFAULT_WAIT))
     except ValueError:
         return DEFAULT_WAIT
 
@@ -136,20 +109,22 @@ class Rotator:
 
     def __init__(
         self,
-        vault: KeyStore,
+        ctx: Context,
         *,
-        client: ClientFactory = sts.client,
-        sleep: Callable[[float], None] = time.sleep,
+        vault: Backend | None = None,
+        client: ClientFactory | None = None,
         wait: float | None = None,
-        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-        lock_timeout: float = 300.0,
     ) -> None:
-        self.vault = vault
-        self.client = client
-        self.sleep = sleep
-        self.wait = _wait_base() if wait is None else wait
-        self.clock = clock
-        self.lock_timeout = lock_timeout
+        self.ctx = ctx
+        self.vault = vault if vault is not None else ctx.vault
+        self.client: ClientFactory = client or (lambda s, c, r: sts.client(ctx, s, c, r))
+        self.sleep = ctx.clock.sleep
+        self.wait = _wait_base(ctx.env.get(WAIT_ENV)) if wait is None else wait
+        self.lock_timeout = ctx.settings.lock_timeout
+
+    def clock(self) -> datetime:
+        """Now, as an aware UTC datetime."""
+        return datetime.fromtimestamp(self.ctx.clock.time(), timezone.utc)
 
     def rotate(
         self,
@@ -165,11 +140,14 @@ class Rotator:
         if info is None:
             self.vault.get(name)  # raises NotInVault with the usual hint
         assert info is not None
-        lock_dir = fsutil.ensure_private_dir(paths.sessions_dir())
+        lock_dir = fsutil.ensure_private_dir(self.ctx.paths.sessions_dir())
         with fsutil.file_lock(
-            lock_dir / f".lock-{info.fingerprint}", self.lock_timeout, f"rotating {name}"
+            lock_dir / f".lock-{info.fingerprint}",
+            self.lock_timeout,
+            f"rotating {name}",
+            self.ctx.clock,
         ):
-            return self._rotate(source, region, no_session, mfa or MfaCodes())
+            return self._rotate(source, region, no_session, mfa or MfaCodes(self.ctx.ui))
 
     # -- the steps -----------------------------------------------------------------------
     def _rotate(
@@ -230,7 +208,7 @@ class Rotator:
                 hint=None if gone else _delete_hint(user, new_id),
             ) from None
 
-        dropped = SessionCache(self.vault.cipher).clear(source_fp=old.fingerprint)
+        dropped = self.ctx.sessions.clear(source_fp=old.fingerprint)
 
         old_gone = False
         try:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import re
 import urllib.error
 import urllib.request
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from awsprompt.aws import sts
@@ -21,7 +20,13 @@ from awsprompt.errors import (
     UsageError,
 )
 
+if TYPE_CHECKING:
+    from awsprompt.aws.engine import Options
+    from awsprompt.config.profiles import Profile
+    from awsprompt.context import Context
+
 ISSUER = "awsprompt"
+DEFAULT_FEDERATION_DURATION = 3600
 FEDERATION_URL_ENV = "AWSPROMPT_FEDERATION_URL"
 MIN_CONSOLE_SESSION = 900
 MAX_CONSOLE_SESSION = 43200
@@ -100,9 +105,8 @@ def console_destination(
     return urlunsplit(("https", host, "/" + parts.path, query, parts.fragment))
 
 
-def federation_endpoint(region: str | None = None) -> str:
-    """The sign-in federation URL for REGION's partition ($AWSPROMPT_FEDERATION_URL wins)."""
-    override = os.environ.get(FEDERATION_URL_ENV)
+def federation_endpoint(region: str | None = None, override: str | None = None) -> str:
+    """The sign-in federation URL for REGION's partition (OVERRIDE, from the environment, wins)."""
     if override:
         if urlsplit(override).scheme not in ("https", "http"):
             raise UsageError(f"{FEDERATION_URL_ENV} must be an http(s) URL")
@@ -223,7 +227,7 @@ def login_url(
     token: str, destination: str, endpoint: str | None = None, issuer: str = ISSUER
 ) -> str:
     """The console login link (a bearer secret: never log it)."""
-    endpoint = endpoint or federation_endpoint()
+    endpoint = endpoint or federation_endpoint(None)
     params = {
         "Action": "login",
         "Issuer": issuer,
@@ -244,9 +248,7 @@ def federation_credentials(
     long_term: Credentials,
     user_name: str,
     duration: int,
-    sts_client: Any | None = None,
-    *,
-    region: str | None = None,
+    sts_client: Any,
 ) -> Credentials:
     """Turn an IAM user's long-term keys into federation credentials usable for sign-in."""
     if long_term.is_temporary:
@@ -259,8 +261,6 @@ def federation_credentials(
             f"federation token duration must be {MIN_FEDERATION_TOKEN} to"
             f" {MAX_FEDERATION_TOKEN} seconds, not {duration}"
         )
-    if sts_client is None:
-        sts_client = sts.client("sts", long_term, region)
     name = federated_name(user_name)
     answer = sts.call(
         lambda: sts_client.get_federation_token(
@@ -274,3 +274,46 @@ def federation_credentials(
         return sts.to_credentials(answer["Credentials"])
     except (KeyError, TypeError):
         raise AwsError("GetFederationToken answered without credentials") from None
+
+
+def iam_user_name(ctx: Context, creds: Credentials, region: str | None, profile: str) -> str:
+    """The IAM user name behind long-term CREDS (caller ARN, else iam:GetUser)."""
+    from awsprompt.aws.rotate import user_from_arn
+
+    where = f"profile {profile!r}"
+    ident = sts.call(
+        lambda: sts.client(ctx, "sts", creds, region).get_caller_identity(),
+        "GetCallerIdentity",
+        where,
+    )
+    name = user_from_arn(str(ident.get("Arn", "")))
+    if name:
+        return name
+    try:
+        user = sts.call(lambda: sts.client(ctx, "iam", creds, region).get_user(), "GetUser", where)
+        return str(user["User"]["UserName"])
+    except (AwsError, KeyError, TypeError):
+        # Root keys have no user name; any valid federated name will do.
+        return ISSUER
+
+
+def console_credentials(
+    ctx: Context, profile: Profile, opts: Options, duration: int | None
+) -> tuple[Credentials, int | None]:
+    """Temporary credentials for the console and the SessionDuration to ask for (roles only)."""
+    from dataclasses import replace
+
+    from awsprompt.aws.engine import Engine
+
+    engine = Engine(ctx)
+    region = opts.region or profile.region
+    if profile.hops:
+        # The engine's role session (cached when fresh); DURATION sets the console session.
+        return engine.get(profile, opts).credentials, duration
+    creds = engine.get(profile, replace(opts, no_session=True, mfa_token=None)).credentials
+    if creds.is_temporary:
+        # A credential_process that already hands out temporary credentials.
+        return creds, None
+    user = iam_user_name(ctx, creds, region, profile.name)
+    fed = sts.client(ctx, "sts", creds, region)
+    return federation_credentials(creds, user, duration or DEFAULT_FEDERATION_DURATION, fed), None

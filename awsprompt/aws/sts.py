@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from awsprompt.aws.credentials import Credentials
 from awsprompt.errors import (
@@ -16,21 +15,20 @@ from awsprompt.errors import (
     TokenInvalid,
 )
 
+if TYPE_CHECKING:
+    from awsprompt.context import Context
+    from awsprompt.envvars import Env
+
 T = TypeVar("T")
 DEFAULT_REGION = "us-east-1"
 
 
-def effective_region(region: str | None) -> str:
+def effective_region(env: Env, region: str | None) -> str:
     """REGION, else AWS_REGION / AWS_DEFAULT_REGION, else us-east-1."""
-    return (
-        region
-        or os.environ.get("AWS_REGION")
-        or os.environ.get("AWS_DEFAULT_REGION")
-        or (DEFAULT_REGION)
-    )
+    return region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
 
 
-def client(service: str, creds: Credentials, region: str | None = None) -> Any:
+def client(ctx: Context, service: str, creds: Credentials, region: str | None = None) -> Any:
     """A boto3 client for SERVICE signed with CREDS (honours AWS_ENDPOINT_URL[_SERVICE])."""
     import boto3
     import botocore.session
@@ -44,7 +42,7 @@ def client(service: str, creds: Credentials, region: str | None = None) -> Any:
         aws_access_key_id=creds.access_key_id,
         aws_secret_access_key=creds.secret_access_key,
         aws_session_token=creds.session_token,
-        region_name=effective_region(region),
+        region_name=effective_region(ctx.env, region),
     )
     config = Config(
         connect_timeout=5,

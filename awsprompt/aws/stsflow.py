@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from awsprompt.aws import sts
 from awsprompt.aws.credentials import Credentials
 from awsprompt.aws.engine import Step, default_session_name
 from awsprompt.aws.mfa import MfaCodes
 
+if TYPE_CHECKING:
+    from awsprompt.context import Context
+
 
 def run_step(
-    step: Step, creds: Credentials, mfa: MfaCodes, region: str | None, index: int, total: int
+    ctx: Context,
+    step: Step,
+    creds: Credentials,
+    mfa: MfaCodes,
+    region: str | None,
+    index: int,
+    total: int,
 ) -> tuple[Credentials, str]:
     """Call STS for STEP with CREDS; return the new credentials and their account id."""
     where = f"profile {step.profile!r} (step {index + 1} of {total}: {step.label})"
-    client = sts.client("sts", creds, region)
+    client = sts.client(ctx, "sts", creds, region)
     params: dict[str, Any] = {"DurationSeconds": step.duration}
     if step.mfa_serial:
         params["SerialNumber"] = step.mfa_serial
@@ -31,7 +40,7 @@ def run_step(
         account = ""
         if index == total - 1:
             ident = sts.call(
-                lambda: sts.client("sts", new, region).get_caller_identity(),
+                lambda: sts.client(ctx, "sts", new, region).get_caller_identity(),
                 "GetCallerIdentity",
                 where,
             )
@@ -40,7 +49,7 @@ def run_step(
     hop = step.hop
     assert hop is not None
     params["RoleArn"] = hop.role_arn
-    params["RoleSessionName"] = hop.role_session_name or default_session_name()
+    params["RoleSessionName"] = hop.role_session_name or default_session_name(ctx.env)
     if hop.external_id:
         params["ExternalId"] = hop.external_id
     if hop.session_tags:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
-from awsprompt import tty
 from awsprompt.commands._common import write_stdout
 from awsprompt.durations import format_left, parse_duration
 from awsprompt.errors import AwspromptError, NotInVault, UsageError
+
+if TYPE_CHECKING:
+    from awsprompt.context import Context
 
 
 def _ttl(value: str) -> int:
@@ -37,16 +40,43 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=cmd_config)
 
 
-def cmd_unlock(args: argparse.Namespace) -> int:
+def offer_agent(ctx: Context, data_key: bytes, typed: str) -> None:
+    """After a typed passphrase, offer to keep the key in the agent (settings: agent.offer).
+
+    Installed by the CLI as the context's unlock hook; the core never asks by itself.
+    """
+    from awsprompt.secrets import passphrase
+
+    if passphrase.from_environment(ctx) is not None:
+        return
+    conf = ctx.settings
+    if conf.keyring_passphrase and passphrase.from_keyring(ctx) != typed:
+        from awsprompt.secrets.keychain import store_passphrase
+
+        store_passphrase(typed)
+        ctx.ui.info("Stored the vault passphrase in the OS keychain (keyring_passphrase: true).")
+        return
+    if ctx.env.flag("AWSPROMPT_NO_AGENT") or conf.keyring_passphrase:
+        return
+    if not conf.agent_offer or not ctx.ui.has_terminal() or ctx.agent.status() is not None:
+        return
+    question = (
+        "Keep the vault unlocked in the background (forgets after"
+        f" {format_left(conf.agent_idle_ttl)} idle, {format_left(conf.agent_max_ttl)} at most)?"
+    )
+    if ctx.ui.confirm(question):
+        ctx.agent.start(data_key, conf.agent_idle_ttl, conf.agent_max_ttl)
+
+
+def cmd_unlock(args: argparse.Namespace, ctx: Context) -> int:
     """Derive the key from the passphrase and hand it to a new agent."""
-    from awsprompt.config import settings
-    from awsprompt.secrets import agentclient
     from awsprompt.secrets.vault.filevault import FileVault
 
-    conf = settings.load()
+    conf = ctx.settings
     if conf.backend != "file":
         raise UsageError("the keyring backend is unlocked by the OS keychain, not by awsprompt")
-    vault = FileVault(agent=lambda _check: None, offer_agent=False)
+    ctx.unlock_hook = None  # no offer: this command starts the agent itself
+    vault = FileVault(ctx, agent=lambda _check: None)
     if not vault.exists():
         raise NotInVault("there is no vault to unlock yet", hint="add keys with `awsprompt add`")
     vault.cipher()
@@ -54,46 +84,40 @@ def cmd_unlock(args: argparse.Namespace) -> int:
     assert key is not None
     absolute = args.ttl or conf.agent_max_ttl
     idle = min(args.idle or conf.agent_idle_ttl, absolute)
-    agentclient.start(key, idle, absolute)
-    tty.info(
+    ctx.agent.start(key, idle, absolute)
+    ctx.ui.info(
         f"Vault unlocked for {format_left(absolute)} (or until {format_left(idle)} unused);"
         " `awsprompt lock` locks it now."
     )
     return 0
 
 
-def cmd_lock(args: argparse.Namespace) -> int:
+def cmd_lock(args: argparse.Namespace, ctx: Context) -> int:
     """Stop the agent."""
-    from awsprompt.secrets import agentclient
-
-    if agentclient.stop():
-        tty.info("Vault locked: the agent wiped its key and stopped.")
+    if ctx.agent.stop():
+        ctx.ui.info("Vault locked: the agent wiped its key and stopped.")
     else:
-        tty.info("The vault was already locked (no agent running).")
+        ctx.ui.info("The vault was already locked (no agent running).")
     return 0
 
 
-def cmd_status(args: argparse.Namespace) -> int:
+def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
     """Locked or unlocked, and for how long."""
-    from awsprompt import paths
-    from awsprompt.secrets import agentclient
-    from awsprompt.secrets.vault import open_vault
-
-    vault = open_vault()
-    info = agentclient.status()
+    vault = ctx.vault
+    info = ctx.agent.status()
     from awsprompt.secrets.vault.filevault import FileVault
 
     check = vault.header_check() if isinstance(vault, FileVault) else ""
     unlocked = bool(info and info.get("check") == check)
     left = min(info["idle_left"], info["abs_left"]) if info and unlocked else 0
     state = {
-        "vault": str(paths.vault_path()),
+        "vault": str(ctx.paths.vault_path()),
         "exists": vault.exists(),
         "keys": len(vault.index()),
         "unlocked": unlocked,
         "seconds_left": int(left),
         "idle_seconds_left": int(info["idle_left"]) if info and unlocked else 0,
-        "agent_socket": str(agentclient.socket_path()) if info else None,
+        "agent_socket": str(ctx.agent.socket_path()) if info else None,
     }
     if args.json:
         write_stdout(json.dumps(state, indent=2) + "\n")
@@ -111,11 +135,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_config(args: argparse.Namespace) -> int:
+def cmd_config(args: argparse.Namespace, ctx: Context) -> int:
     """Print effective settings."""
     from awsprompt.config import settings
 
-    rows = settings.effective()
+    rows = settings.effective(ctx.settings)
     if args.json:
         data = {key: {"value": value, "source": source} for key, value, source in rows}
         write_stdout(json.dumps(data, indent=2) + "\n")

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import os
 from typing import TYPE_CHECKING
 
-from awsprompt import tty
 from awsprompt.commands._common import add_session_options, profile_name, write_stdout
 from awsprompt.errors import UsageError
 
 if TYPE_CHECKING:
     from awsprompt.aws.engine import Session
+    from awsprompt.context import Context
 
 FORMATS = ("env", "export-env", "json", "ini", "yaml", "zsh")
 # Removed from a child's environment before ours are added.
@@ -78,7 +77,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def get_session(
-    args: argparse.Namespace, *, no_session: bool = False, fast_mode: str | None = None
+    args: argparse.Namespace,
+    ctx: Context,
+    *,
+    no_session: bool = False,
+    fast_mode: str | None = None,
 ) -> Session:
     """Resolve the profile and get its credentials (cache first).
 
@@ -86,15 +89,11 @@ def get_session(
     cached session answered, so the next identical call can take awsprompt.shell.fastpath.
     """
     from awsprompt.aws.engine import Engine, Options
-    from awsprompt.config.profiles import AwsFiles, Resolver
-    from awsprompt.config.settings import load
-    from awsprompt.secrets.vault import FileVault, open_vault
     from awsprompt.shell import fastpath
 
     plain = args.duration is None and args.region is None and args.mfa_token is None
-    inputs = fastpath.inputs(args.profile, fast_mode) if fast_mode and plain else None
-    vault = open_vault()
-    profile = Resolver(AwsFiles(), vault.index().keys()).resolve(args.profile)
+    inputs = fastpath.inputs(ctx.env, args.profile, fast_mode) if fast_mode and plain else None
+    profile = ctx.resolver.resolve(args.profile)
     opts = Options(
         duration=args.duration,
         region=args.region,
@@ -102,29 +101,25 @@ def get_session(
         no_session=no_session,
         prompt=not args.no_prompt,
     )
-    settings = load()
-    session = Engine(vault, settings).get(profile, opts)
-    if fast_mode and inputs and session.key and isinstance(vault, FileVault) and vault.uses_agent():
-        fields = {"min_ttl": settings.min_ttl, "account": session.account, "region": session.region}
-        if fast_mode == "zsh":
-            fields["prompt"] = settings.prompt_settings()
-            fields["alias"] = account_alias(session, None)
-        fastpath.remember(
-            fast_mode, args.profile, inputs, session.key, vault.header_check(), fields
-        )
+    session = Engine(ctx).get(profile, opts)
+    if fast_mode and inputs:
+        alias = account_alias(ctx, session, None) if fast_mode == "zsh" else None
+        fastpath.remember(ctx, fast_mode, inputs, session, alias)
     return session
 
 
-def account_alias(session: Session, region: str | None) -> str | None:
+def account_alias(ctx: Context, session: Session, region: str | None) -> str | None:
     """The account alias for the prompt (IAM is asked once per account, then cached)."""
     if not session.account:
         return None
     from awsprompt.aws.accounts import alias_for
 
-    return alias_for(session.account, session.credentials, region)
+    return alias_for(ctx, session.account, session.credentials, region)
 
 
-def session_env(session: Session, region: str | None, *, alias: bool = False) -> dict[str, str]:
+def session_env(
+    ctx: Context, session: Session, region: str | None, *, alias: bool = False
+) -> dict[str, str]:
     """The variables for SESSION (region override wins over the profile's)."""
     from awsprompt.shell.formats import credential_vars
 
@@ -133,15 +128,32 @@ def session_env(session: Session, region: str | None, *, alias: bool = False) ->
         session.profile.name,
         session.account,
         region or session.region,
-        account_alias(session, region) if alias else None,
+        account_alias(ctx, session, region) if alias else None,
     )
 
 
-def cmd_exec(args: argparse.Namespace) -> int:
+def _child_command(args: argparse.Namespace, ctx: Context) -> list[str]:
+    command = list(args.command) + list(getattr(args, "child_argv", []))
+    return command or [ctx.env.get("SHELL") or "/bin/sh"]
+
+
+def _child_env(ctx: Context, drop: tuple[str, ...]) -> dict[str, str]:
+    env = ctx.env.child(drop=drop)
+    if ctx.env.get("AWSPROMPT_PROFILE"):
+        # The region came from the profile we are leaving.
+        env.pop("AWS_REGION", None)
+        env.pop("AWS_DEFAULT_REGION", None)
+    return env
+
+
+def cmd_exec(args: argparse.Namespace, ctx: Context) -> int:
     """Run the command (exec, so its exit code is ours) or print credential_process JSON."""
+    import os
+
     if getattr(args, "server", False):
-        return _exec_with_server(args)
-    session = get_session(args, no_session=args.no_session, fast_mode="json" if args.json else None)
+        return _exec_with_server(args, ctx)
+    fast_mode = "json" if args.json else None
+    session = get_session(args, ctx, no_session=args.no_session, fast_mode=fast_mode)
     creds = session.credentials
     if args.json:
         from awsprompt.shell.formats import process_json
@@ -153,15 +165,9 @@ def cmd_exec(args: argparse.Namespace) -> int:
             f"profile {args.profile!r} yields long-term keys; refusing to put them in a child",
             hint="pass --no-session to do it anyway",
         )
-    command = list(args.command) + list(getattr(args, "child_argv", []))
-    if not command:
-        command = [os.environ.get("SHELL") or "/bin/sh"]
-    env = {k: v for k, v in os.environ.items() if k not in SCRUB}
-    if os.environ.get("AWSPROMPT_PROFILE"):
-        # The region came from the profile we are leaving.
-        env.pop("AWS_REGION", None)
-        env.pop("AWS_DEFAULT_REGION", None)
-    env.update(session_env(session, args.region))
+    command = _child_command(args, ctx)
+    env = _child_env(ctx, SCRUB)
+    env.update(session_env(ctx, session, args.region))
     try:
         os.execvpe(command[0], command, env)  # noqa: S606 - the user's own command
     except OSError as exc:
@@ -169,24 +175,19 @@ def cmd_exec(args: argparse.Namespace) -> int:
     return 0  # pragma: no cover - execvpe does not return
 
 
-def _exec_with_server(args: argparse.Namespace) -> int:
+def _exec_with_server(args: argparse.Namespace, ctx: Context) -> int:
     """exec --server: the child gets a local endpoint and its token, never keys."""
     from awsprompt.commands.servecmd import session_provider
     from awsprompt.shell import credserver
 
     if args.json or args.no_session:
         raise UsageError("--server cannot be combined with --json or --no-session")
-    command = list(args.command) + list(getattr(args, "child_argv", []))
-    if not command:
-        command = [os.environ.get("SHELL") or "/bin/sh"]
-    session, provider = session_provider(args, prompt=not args.no_prompt)
+    command = _child_command(args, ctx)
+    session, provider = session_provider(args, ctx, prompt=not args.no_prompt)
     server = credserver.CredentialServer(provider, account=session.account)
     # A token file would win over our token in the SDKs.
     drop = (*SCRUB, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
-    env = {k: v for k, v in os.environ.items() if k not in drop}
-    if os.environ.get("AWSPROMPT_PROFILE"):
-        env.pop("AWS_REGION", None)
-        env.pop("AWS_DEFAULT_REGION", None)
+    env = _child_env(ctx, drop)
     region = args.region or session.region
     env.update(
         credserver.container_vars(
@@ -199,11 +200,11 @@ def _exec_with_server(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot run {command[0]!r}: {exc.strerror}") from None
 
 
-def cmd_export(args: argparse.Namespace) -> int:
+def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
     """Print the credentials in the chosen format."""
     from awsprompt.shell import formats
 
-    session = get_session(args, fast_mode="zsh" if args.format == "zsh" else None)
+    session = get_session(args, ctx, fast_mode="zsh" if args.format == "zsh" else None)
     creds = session.credentials
     fmt = args.format
     if fmt == "json":
@@ -211,7 +212,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     elif fmt == "ini":
         write_stdout(formats.format_ini(creds, args.profile))
     else:
-        env = session_env(session, args.region, alias=fmt == "zsh")
+        env = session_env(ctx, session, args.region, alias=fmt == "zsh")
         if fmt == "env":
             write_stdout(formats.format_env(env))
         elif fmt == "export-env":
@@ -219,20 +220,16 @@ def cmd_export(args: argparse.Namespace) -> int:
         elif fmt == "yaml":
             write_stdout(formats.format_yaml(env))
         else:
-            from awsprompt.config.settings import load
             from awsprompt.shell import recent
 
-            write_stdout(formats.format_zsh(env, load().prompt_settings()))
-            recent.record(args.profile)
+            write_stdout(formats.format_zsh(env, ctx.settings.prompt_settings()))
+            recent.record(ctx.paths, args.profile, ctx.clock.time())
     return 0
 
 
-def cmd_clear(args: argparse.Namespace) -> int:
+def cmd_clear(args: argparse.Namespace, ctx: Context) -> int:
     """Drop cached sessions."""
-    from awsprompt.secrets.sessions import SessionCache
-    from awsprompt.secrets.vault import open_vault
-
-    count = SessionCache(open_vault().cipher).clear(profile=args.profile)
+    count = ctx.sessions.clear(profile=args.profile)
     which = f" of {args.profile!r}" if args.profile else ""
-    tty.info(f"Dropped {count} cached session{'s' if count != 1 else ''}{which}.")
+    ctx.ui.info(f"Dropped {count} cached session{'s' if count != 1 else ''}{which}.")
     return 0

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from awsprompt import tty
 from awsprompt.commands._common import write_stdout
+
+if TYPE_CHECKING:
+    from awsprompt.context import Context
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -22,12 +25,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=cmd_demo)
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
+def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
     """Run the demo."""
     from awsprompt import demo
 
-    tty.info("Starting the demo sandbox (a local AWS emulation on 127.0.0.1)…")
-    with demo.sandbox() as box:
+    ctx.ui.info("Starting the demo sandbox (a local AWS emulation on 127.0.0.1)…")
+    with demo.sandbox(ctx.env.child(), ctx.utcnow()) as box:
         if not args.script:
             return demo.interactive(box)
         steps = demo.script(box)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
 from awsprompt.commands._common import write_stdout
 from awsprompt.errors import ProblemsFound
+
+if TYPE_CHECKING:
+    from awsprompt.context import Context
 
 _STYLE = {"ok": "[green]ok[/]", "warn": "[yellow]warn[/]", "fail": "[bold red]FAIL[/]"}
 
@@ -24,11 +28,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=cmd_doctor)
 
 
-def cmd_doctor(args: argparse.Namespace) -> int:
+def cmd_doctor(args: argparse.Namespace, ctx: Context) -> int:
     """Run every check, print a table (or JSON), exit 20 on failures."""
     from awsprompt import doctor
 
-    results = doctor.run()
+    results = doctor.run(ctx)
     if args.json:
         write_stdout(json.dumps([r.to_json() for r in results], indent=2) + "\n")
     else:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from awsprompt import tty
 from awsprompt.commands._common import profile_name
 from awsprompt.errors import UsageError
 from awsprompt.names import mask
+
+if TYPE_CHECKING:
+    from awsprompt.context import Context
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -60,28 +62,28 @@ def _table(rows: list[tuple[str, str, str, str]]) -> None:
     Console(highlight=False, soft_wrap=False).print(table)
 
 
-def cmd_import(args: argparse.Namespace) -> int:
+def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     """Run the import (from the credentials file or from aws-vault)."""
     if args.from_aws_vault is not None:
         if args.keep_backup:
             raise UsageError("--keep-backup applies to the credentials file, not to aws-vault")
-        return _from_aws_vault(args)
-    return _from_credentials(args)
+        return _from_aws_vault(args, ctx)
+    return _from_credentials(args, ctx)
 
 
-def _from_credentials(args: argparse.Namespace) -> int:
+def _from_credentials(args: argparse.Namespace, ctx: Context) -> int:
     from awsprompt.importers import credfile
-    from awsprompt.secrets.vault import open_vault
 
-    vault = open_vault()
-    plan = credfile.plan_import(vault.index(), set(args.profile or ()))
+    vault = ctx.vault
+    command = credfile.self_command(ctx.env.get("AWSPROMPT_SELF"))
+    plan = credfile.plan_import(vault.index(), ctx.files, set(args.profile or ()), command)
     for skip in plan.skipped:
-        tty.warn(f"skipped profile {skip.profile!r}: {skip.reason}")
+        ctx.ui.warn(f"skipped profile {skip.profile!r}: {skip.reason}")
     if plan.empty:
-        tty.info(f"Nothing to import: no long-term keys to move in {plan.source}.")
+        ctx.ui.info(f"Nothing to import: no long-term keys to move in {plan.source}.")
         return 0
     for name, old in plan.replaced_process.items():
-        tty.warn(f"profile {name!r}: replacing credential_process = {old}")
+        ctx.ui.warn(f"profile {name!r}: replacing credential_process = {old}")
     verb = "would move" if args.dry_run else "moved"
     rows = [
         (
@@ -95,63 +97,67 @@ def _from_credentials(args: argparse.Namespace) -> int:
     if args.dry_run:
         _table(rows)
         for m in plan.moves:
-            tty.info(
+            ctx.ui.info(
                 f"would set in [{m.profile}]: credential_process = {plan.process_lines[m.profile]}"
             )
         what = "delete" if plan.remaining is None else "rewrite without the keys"
-        tty.info(f"Dry run: would {what} {plan.source}. Nothing was changed.")
+        ctx.ui.info(f"Dry run: would {what} {plan.source}. Nothing was changed.")
         return 0
-    result = credfile.apply_import(plan, vault, keep_backup=args.keep_backup)
+    config = ctx.paths.aws_config_path()
+    result = credfile.apply_import(plan, vault, config, ctx.utcnow(), keep_backup=args.keep_backup)
     _table(rows)
-    tty.info(f"Stored {len(plan.moves)} key(s) in {vault.where} and checked them.")
-    tty.info("Profiles now get credentials through `credential_process` (awsprompt exec -j).")
+    ctx.ui.info(f"Stored {len(plan.moves)} key(s) in {vault.where} and checked them.")
+    ctx.ui.info("Profiles now get credentials through `credential_process` (awsprompt exec -j).")
     if result.credentials_removed:
-        tty.info(f"Deleted {plan.source}: nothing but the moved keys was in it.")
+        ctx.ui.info(f"Deleted {plan.source}: nothing but the moved keys was in it.")
     else:
-        tty.info(f"Removed the moved keys from {plan.source}; its other content is unchanged.")
+        ctx.ui.info(f"Removed the moved keys from {plan.source}; its other content is unchanged.")
     if result.backup is not None:
-        tty.warn(
+        ctx.ui.warn(
             f"the backup {result.backup} (mode 600) still holds plaintext keys;"
             " delete it once you are satisfied"
         )
     if not result.shredded:
-        tty.warn(f"the old bytes of {plan.source} were not zeroed (read-only or hard-linked file)")
+        ctx.ui.warn(
+            f"the old bytes of {plan.source} were not zeroed (read-only or hard-linked file)"
+        )
     return 0
 
 
-def _aws_vault_passphrase() -> str:
-    value = os.environ.get("AWS_VAULT_FILE_PASSPHRASE")
+def _aws_vault_passphrase(ctx: Context) -> str:
+    value = ctx.env.get("AWS_VAULT_FILE_PASSPHRASE")
     if value:
         return value
-    return tty.ask("Passphrase of the aws-vault file vault: ", secret=True)
+    return ctx.ui.ask("Passphrase of the aws-vault file vault: ", secret=True)
 
 
-def _from_aws_vault(args: argparse.Namespace) -> int:
+def _from_aws_vault(args: argparse.Namespace, ctx: Context) -> int:
     from awsprompt.importers import awsvault, credfile
-    from awsprompt.secrets.vault import open_vault
 
     directory = Path(args.from_aws_vault).expanduser() if args.from_aws_vault else None
-    directory = directory or awsvault.default_dir()
+    directory = directory or awsvault.default_dir(
+        ctx.env.get("AWS_VAULT_FILE_DIR"), ctx.paths.home()
+    )
     if not directory.is_dir():
         raise UsageError(
             f"no aws-vault file vault at {directory}",
             hint="pass its folder: --from-aws-vault DIR (aws-vault's AWS_VAULT_FILE_DIR)",
         )
-    found = awsvault.read_aws_vault(directory, _aws_vault_passphrase())
+    found = awsvault.read_aws_vault(directory, _aws_vault_passphrase(ctx))
     keys = dict(found.keys)
     if args.profile:
         missing = [n for n in args.profile if n not in keys]
         for name in missing:
-            tty.warn(f"profile {name!r} has no master keys in {directory}")
+            ctx.ui.warn(f"profile {name!r} has no master keys in {directory}")
         keys = {n: k for n, k in keys.items() if n in args.profile}
-    vault = open_vault()
-    plan = credfile.plan_aws_vault(keys, found.unusable, found.skipped, vault.index())
+    vault = ctx.vault
+    plan = credfile.plan_aws_vault(keys, found.unusable, found.skipped, vault.index(), ctx.files)
     if plan.sessions:
-        tty.info(f"Skipped {len(plan.sessions)} cached session item(s) (not long-term keys).")
+        ctx.ui.info(f"Skipped {len(plan.sessions)} cached session item(s) (not long-term keys).")
     for skip in plan.skipped:
-        tty.warn(f"skipped aws-vault item {skip.profile!r}: {skip.reason}")
+        ctx.ui.warn(f"skipped aws-vault item {skip.profile!r}: {skip.reason}")
     if not plan.moves:
-        tty.info(f"Nothing to import from {directory}.")
+        ctx.ui.info(f"Nothing to import from {directory}.")
         return 0
     verb = "would move" if args.dry_run else "moved"
     rows = [
@@ -161,13 +167,13 @@ def _from_aws_vault(args: argparse.Namespace) -> int:
     if args.dry_run:
         _table(rows)
         for name in plan.new_sections:
-            tty.info(f"would add [profile {name}] to the AWS config")
-        tty.info("Dry run: nothing was changed.")
+            ctx.ui.info(f"would add [profile {name}] to the AWS config")
+        ctx.ui.info("Dry run: nothing was changed.")
         return 0
-    credfile.apply_aws_vault(plan, vault)
+    credfile.apply_aws_vault(plan, vault, ctx.paths.aws_config_path())
     _table(rows)
-    tty.info(f"Stored {len(plan.moves)} key(s) in {vault.where} and checked them.")
+    ctx.ui.info(f"Stored {len(plan.moves)} key(s) in {vault.where} and checked them.")
     for name in plan.new_sections:
-        tty.info(f"Added [profile {name}] to the AWS config.")
-    tty.info(f"aws-vault's files in {directory} were not changed.")
+        ctx.ui.info(f"Added [profile {name}] to the AWS config.")
+    ctx.ui.info(f"aws-vault's files in {directory} were not changed.")
     return 0

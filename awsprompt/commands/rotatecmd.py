@@ -6,13 +6,13 @@ import argparse
 import json
 from typing import TYPE_CHECKING, Any
 
-from awsprompt import tty
 from awsprompt.commands._common import profile_name, write_stdout
 from awsprompt.errors import AwspromptError, RotateIncomplete, UsageError
 from awsprompt.names import mask
 
 if TYPE_CHECKING:
-    from awsprompt.config.profiles import Resolver, Source
+    from awsprompt.config.profiles import Source
+    from awsprompt.context import Context
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -63,25 +63,26 @@ def _days(value: str) -> int:
     return days
 
 
-def cmd_rotate(args: argparse.Namespace) -> int:
+def cmd_rotate(args: argparse.Namespace, ctx: Context) -> int:
     """Rotate one profile's key, or every old one with --all."""
     if args.all:
         if args.profile:
             raise UsageError("give a PROFILE or --all, not both")
-        return _rotate_all(args)
+        return _rotate_all(args, ctx)
     if not args.profile:
         raise UsageError("name the PROFILE whose key to rotate", hint="or pass --all")
     if args.dry_run or args.older_than is not None or args.json:
         raise UsageError("--dry-run, --older-than and --json go with --all")
-    return _rotate_one(args)
+    return _rotate_one(args, ctx)
 
 
-def _source_of(resolver: Resolver, name: str) -> tuple[Source, str | None]:
+def _source_of(ctx: Context, name: str) -> tuple[Source, str | None]:
     """The stored-key source behind profile NAME and the region to call IAM in."""
     from awsprompt.aws.rotate import check_source
 
+    resolver = ctx.resolver
     profile = resolver.resolve(name)
-    stored = check_source(profile.source, name)
+    stored = check_source(profile.source, name, ctx.paths.aws_credentials_path())
     if stored == name:
         return profile.source, profile.region
     own = resolver.resolve(stored)
@@ -90,29 +91,23 @@ def _source_of(resolver: Resolver, name: str) -> tuple[Source, str | None]:
     return profile.source, profile.region
 
 
-def _rotate_one(args: argparse.Namespace) -> int:
+def _rotate_one(args: argparse.Namespace, ctx: Context) -> int:
     """`rotate PROFILE`."""
     from awsprompt.aws.mfa import MfaCodes
     from awsprompt.aws.rotate import Rotator, shown_key
-    from awsprompt.config.profiles import AwsFiles, Resolver
-    from awsprompt.config.settings import load
-    from awsprompt.secrets.vault import open_vault
 
-    vault = open_vault()
-    resolver = Resolver(AwsFiles(), vault.index().keys())
-    source, region = _source_of(resolver, args.profile)
+    source, region = _source_of(ctx, args.profile)
     if source.profile != args.profile:
-        tty.info(f"Rotating the key of {source.profile!r}, the source of {args.profile!r}.")
-    rotator = Rotator(vault, lock_timeout=load().lock_timeout)
-    result = rotator.rotate(
+        ctx.ui.info(f"Rotating the key of {source.profile!r}, the source of {args.profile!r}.")
+    result = Rotator(ctx).rotate(
         source,
         region=args.region or region,
         no_session=args.no_session,
-        mfa=MfaCodes(args.mfa_token, prompt=not args.no_prompt),
+        mfa=MfaCodes(ctx.ui, args.mfa_token, prompt=not args.no_prompt),
     )
     also = [n for n in result.profiles if n != source.profile]
     old_state = "was already gone" if result.old_key_was_gone else "deleted"
-    tty.info(
+    ctx.ui.info(
         f"Rotated {source.profile!r}: {shown_key(result.old_key_id)} ->"
         f" {shown_key(result.new_key_id)}"
         f" (verified and stored; old key {old_state};"
@@ -122,42 +117,39 @@ def _rotate_one(args: argparse.Namespace) -> int:
     return 0
 
 
-def _rotate_all(args: argparse.Namespace) -> int:
+def _rotate_all(args: argparse.Namespace, ctx: Context) -> int:
     """`rotate --all`: every stored key at least --older-than days old."""
     from awsprompt.aws.rotate import due_for_rotation
-    from awsprompt.config.settings import load
-    from awsprompt.secrets.vault import open_vault
 
-    settings = load()
-    days = settings.rotation_days if args.older_than is None else args.older_than
-    vault = open_vault()
-    index = vault.index()
-    due = due_for_rotation(index, days)
+    days = ctx.settings.rotation_days if args.older_than is None else args.older_than
+    index = ctx.vault.index()
+    now = ctx.utcnow()
+    due = due_for_rotation(index, days, now)
     if args.dry_run:
         rows = [
             {
                 "profile": info.name,
                 "old_key": mask(info.key_id_tail),
-                "age_days": info.age_days(),
+                "age_days": info.age_days(now),
                 "result": "would rotate",
             }
             for info in due
         ]
         _print_rows(rows, args.json, ("profile", "old_key", "age_days", "result"))
-        tty.info(
+        ctx.ui.info(
             f"{len(rows)} of {len(index)} stored key(s) are {days}+ days old;"
             " nothing was changed (--dry-run)."
         )
         return 0
     if not due:
-        tty.info(f"No stored key is {days}+ days old; nothing to rotate.")
+        ctx.ui.info(f"No stored key is {days}+ days old; nothing to rotate.")
         _print_rows([], args.json, ("profile", "old_key", "new_key", "result"))
         return 0
 
-    rows, errors = _run_all(args, vault, due, settings.lock_timeout)
+    rows, errors = _run_all(args, ctx, due)
     _print_rows(rows, args.json, ("profile", "old_key", "new_key", "result"))
     for _name, exc in errors:
-        tty.warn(exc.message + (f" (hint: {exc.hint})" if exc.hint else ""))
+        ctx.ui.warn(exc.message + (f" (hint: {exc.hint})" if exc.hint else ""))
     if errors:
         raise RotateIncomplete(
             f"{len(errors)} of {len(rows)} rotation(s) failed; the warnings above say what"
@@ -167,7 +159,7 @@ def _rotate_all(args: argparse.Namespace) -> int:
 
 
 def _run_all(
-    args: argparse.Namespace, vault: Any, due: list[Any], lock_timeout: float
+    args: argparse.Namespace, ctx: Context, due: list[Any]
 ) -> tuple[list[dict[str, Any]], list[tuple[str, AwspromptError]]]:
     """Rotate each distinct key in DUE with a progress bar on stderr; rows and failures."""
     from rich.console import Console
@@ -175,7 +167,6 @@ def _run_all(
 
     from awsprompt.aws.mfa import MfaCodes
     from awsprompt.aws.rotate import Rotator, shown_key
-    from awsprompt.config.profiles import AwsFiles, Resolver
 
     # One rotation per distinct key: profiles sharing a key get the new one together.
     seen: set[str] = set()
@@ -184,8 +175,8 @@ def _run_all(
         if info.fingerprint not in seen:
             seen.add(info.fingerprint)
             todo.append(info)
-    resolver = Resolver(AwsFiles(), vault.index().keys())
-    rotator = Rotator(vault, lock_timeout=lock_timeout)
+    vault = ctx.vault
+    rotator = Rotator(ctx)
     rows: list[dict[str, Any]] = []
     errors: list[tuple[str, AwspromptError]] = []
     token = args.mfa_token
@@ -206,9 +197,9 @@ def _run_all(
             progress.refresh()
             row = {"profile": info.name, "old_key": mask(info.key_id_tail), "new_key": ""}
             try:
-                source, region = _source_of(resolver, info.name)
+                source, region = _source_of(ctx, info.name)
                 # A fresh code per source: AWS refuses a code that was already used.
-                mfa = MfaCodes(token, prompt=not args.no_prompt)
+                mfa = MfaCodes(ctx.ui, token, prompt=not args.no_prompt)
                 token = None
                 result = rotator.rotate(
                     source, region=args.region or region, no_session=args.no_session, mfa=mfa

@@ -12,6 +12,7 @@ from awsprompt.errors import UsageError
 if TYPE_CHECKING:
     from awsprompt.aws.credentials import Credentials
     from awsprompt.aws.engine import Session
+    from awsprompt.context import Context
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -36,7 +37,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def session_provider(
-    args: argparse.Namespace, *, prompt: bool
+    args: argparse.Namespace, ctx: Context, *, prompt: bool
 ) -> tuple[Session, Callable[[], Credentials]]:
     """The first session for args.profile (may prompt) and a provider of fresh ones.
 
@@ -44,13 +45,9 @@ def session_provider(
     --mfa-token, and asks on the terminal for a new MFA code only when PROMPT is true.
     """
     from awsprompt.aws.engine import Engine, Options
-    from awsprompt.config.profiles import AwsFiles, Resolver
-    from awsprompt.config.settings import load
-    from awsprompt.secrets.vault import open_vault
 
-    vault = open_vault()
-    profile = Resolver(AwsFiles(), vault.index().keys()).resolve(args.profile)
-    engine = Engine(vault, load())
+    profile = ctx.resolver.resolve(args.profile)
+    engine = Engine(ctx)
     first = engine.get(
         profile,
         Options(
@@ -74,15 +71,14 @@ def session_provider(
     return first, provider
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
+def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
     """Start the endpoint in the background and print the records for the zsh plugin."""
-    from awsprompt.config.settings import load
     from awsprompt.shell import credserver, formats, recent
 
     parent = args.zsh_parent
     if parent <= 1 or not credserver.process_alive(parent):
         raise UsageError(f"--zsh-parent {parent} is not a running process", hint="pass $$")
-    session, provider = session_provider(args, prompt=False)
+    session, provider = session_provider(args, ctx, prompt=False)
     server = credserver.CredentialServer(provider, account=session.account)
     env = credserver.container_vars(
         server.url,
@@ -91,8 +87,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         session.account,
         args.region or session.region,
     )
-    pid = credserver.detach(server, parent)
+    pid = credserver.detach(server, parent, ctx.clock)
     env["AWSPROMPT_SERVER_PID"] = str(pid)
-    write_stdout(formats.format_zsh(env, load().prompt_settings()))
-    recent.record(args.profile)
+    write_stdout(formats.format_zsh(env, ctx.settings.prompt_settings()))
+    recent.record(ctx.paths, args.profile, ctx.clock.time())
     return 0

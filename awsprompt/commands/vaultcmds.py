@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import time
-from typing import Any
+from typing import TYPE_CHECKING
 
-from awsprompt import paths, tty
 from awsprompt.commands._common import profile_name, write_stdout
 from awsprompt.config import ini
 from awsprompt.durations import format_left
-from awsprompt.errors import AwspromptError, UsageError
+from awsprompt.errors import UsageError
 from awsprompt.names import mask
+
+if TYPE_CHECKING:
+    from awsprompt.context import Context
 
 _KEY_ID = re.compile(r"[A-Z0-9]{16,128}")
 
@@ -40,17 +40,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=cmd_list)
 
 
-def _read_keys(use_env: bool) -> tuple[str, str]:
+def _read_keys(ctx: Context, use_env: bool) -> tuple[str, str]:
     if use_env:
-        key_id = os.environ.get("AWS_ACCESS_KEY_ID", "")
-        secret = os.environ.get("AWS_SECRET_ACCESS_KEY", "")
+        key_id = ctx.env.get("AWS_ACCESS_KEY_ID") or ""
+        secret = ctx.env.get("AWS_SECRET_ACCESS_KEY") or ""
         if not key_id or not secret:
             raise UsageError(
                 "--env needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment"
             )
     else:
-        key_id = tty.ask("Access key ID: ").strip()
-        secret = tty.ask("Secret access key: ", secret=True).strip()
+        key_id = ctx.ui.ask("Access key ID: ").strip()
+        secret = ctx.ui.ask("Secret access key: ", secret=True).strip()
     if key_id.startswith("ASIA"):
         raise UsageError(
             "that is a temporary (ASIA) key; the vault stores long-term (AKIA) keys only",
@@ -63,13 +63,12 @@ def _read_keys(use_env: bool) -> tuple[str, str]:
     return key_id, secret
 
 
-def cmd_add(args: argparse.Namespace) -> int:
+def cmd_add(args: argparse.Namespace, ctx: Context) -> int:
     """Store keys for a profile, creating the vault on first use."""
-    from awsprompt.config.profiles import AwsFiles
-    from awsprompt.secrets.vault import LongTermKey, open_vault
+    from awsprompt.secrets.vault import LongTermKey
 
     name = args.profile
-    files = AwsFiles()
+    files = ctx.files
     raw = files.raw(name) or {}
     for key in ("source_profile", "role_arn"):
         if raw.get(key):
@@ -77,118 +76,51 @@ def cmd_add(args: argparse.Namespace) -> int:
                 f"profile {name!r} has {key}: it gets credentials from another profile",
                 hint="add keys to the profile named by its source_profile instead",
             )
-    key_id, secret = _read_keys(args.env)
-    vault = open_vault()
+    key_id, secret = _read_keys(ctx, args.env)
+    vault = ctx.vault
     replacing = name in vault.index()
-    vault.put(name, LongTermKey(key_id, secret))
-    ini.ensure_section(paths.aws_config_path(), name)
+    vault.put(name, LongTermKey(key_id, secret, ctx.utcnow()))
+    ini.ensure_section(ctx.paths.aws_config_path(), name)
     verb = "Replaced" if replacing else "Added"
-    tty.info(f"{verb} keys for {name!r} ({mask(key_id)}) in {vault.where}")
+    ctx.ui.info(f"{verb} keys for {name!r} ({mask(key_id)}) in {vault.where}")
     if files.credentials_sections.get(name, {}).get("aws_access_key_id"):
-        tty.warn(
-            f"{paths.aws_credentials_path()} still holds plaintext keys for {name!r};"
+        ctx.ui.warn(
+            f"{ctx.paths.aws_credentials_path()} still holds plaintext keys for {name!r};"
             " `awsprompt import` removes them"
         )
     return 0
 
 
-def cmd_remove(args: argparse.Namespace) -> int:
+def cmd_remove(args: argparse.Namespace, ctx: Context) -> int:
     """Delete a profile's keys from the vault and drop its sessions."""
     from awsprompt.errors import NotInVault
-    from awsprompt.secrets.vault import open_vault
 
-    vault = open_vault()
+    vault = ctx.vault
     info = vault.index().get(args.profile)
     if info is None:
         raise NotInVault(f"no keys for profile {args.profile!r} in the vault")
     if not args.force:
-        if not tty.has_terminal():
+        if not ctx.ui.has_terminal():
             raise UsageError("no terminal to confirm on", hint="pass --force")
-        if not tty.confirm(
+        if not ctx.ui.confirm(
             f"Delete the keys of {args.profile!r} (…{info.key_id_tail}) from the vault?",
             default=False,
         ):
-            tty.info("Nothing removed.")
+            ctx.ui.info("Nothing removed.")
             return 0
     vault.delete(args.profile)
-    _session_cache().clear(source_fp=info.fingerprint)
-    tty.info(
+    ctx.sessions.clear(source_fp=info.fingerprint)
+    ctx.ui.info(
         f"Removed keys for {args.profile!r} from {vault.where} (AWS still has the key itself)."
     )
     return 0
 
 
-def _session_cache() -> Any:
-    from awsprompt.secrets.sessions import SessionCache
-    from awsprompt.secrets.vault import open_vault
-
-    return SessionCache(open_vault().cipher)
-
-
-def profile_rows() -> list[dict[str, Any]]:
-    """One dict per profile for `list` (no passphrase, no network)."""
-    from awsprompt.config.profiles import AwsFiles, Resolver
-    from awsprompt.config.settings import load
-    from awsprompt.secrets.vault import open_vault
-
-    settings = load()
-    index = open_vault().index()
-    files = AwsFiles()
-    resolver = Resolver(files, index.keys())
-    now = time.time()
-    sessions: dict[str, list[dict[str, Any]]] = {}
-    for meta in _session_cache().entries():
-        left = meta.seconds_left(now)
-        if left > 0:
-            sessions.setdefault(meta.profile, []).append(
-                {"kind": meta.kind, "expires": meta.expires, "seconds_left": int(left)}
-            )
-    rows = []
-    for name in sorted(set(files.names()) | set(index)):
-        row: dict[str, Any] = {
-            "name": name,
-            "type": None,
-            "credentials": None,
-            "has_credentials": name in index,
-            "key_id": None,
-            "key_age_days": None,
-            "key_needs_rotation": False,
-            "role_arn": None,
-            "source_profile": None,
-            "region": None,
-            "account": None,
-            "sessions": sessions.get(name, []),
-            "error": None,
-        }
-        if name in index:
-            info = index[name]
-            row["credentials"] = "vault"
-            row["key_id"] = mask(info.key_id_tail)
-            row["key_age_days"] = info.age_days()
-            row["key_needs_rotation"] = row["key_age_days"] >= settings.rotation_days
-        try:
-            prof = resolver.resolve(name)
-        except AwspromptError as exc:
-            row["error"] = exc.message
-            rows.append(row)
-            continue
-        row["type"] = prof.kind
-        row["region"] = prof.region
-        row["account"] = prof.account
-        if prof.hops:
-            row["role_arn"] = prof.hops[-1].role_arn
-            row["source_profile"] = resolver.settings(name).get("source_profile")
-        elif prof.source.kind == "file":
-            row["credentials"] = "plaintext"
-        elif prof.source.kind == "process":
-            row["credentials"] = "credential_process"
-        rows.append(row)
-    return rows
-
-
-def cmd_list(args: argparse.Namespace) -> int:
+def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     """Show profiles as a table or JSON."""
-    rows = profile_rows()
+    from awsprompt.listing import profile_rows
+
+    rows = profile_rows(ctx)
     if args.json:
         write_stdout(json.dumps(rows, indent=2) + "\n")
         return 0
@@ -196,9 +128,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from rich.markup import escape
     from rich.table import Table
 
-    from awsprompt.config.settings import load
-
-    rotation = load().rotation_days
+    rotation = ctx.settings.rotation_days
     table = Table(box=None, header_style="bold", pad_edge=False)
     for col in ("PROFILE", "TYPE", "ACCOUNT", "SOURCE", "KEYS", "KEY AGE", "SESSION"):
         table.add_column(col)
@@ -232,7 +162,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         )
     console = Console(highlight=False, soft_wrap=False)
     if not rows:
-        tty.info("No profiles yet: `awsprompt add NAME` stores keys.")
+        ctx.ui.info("No profiles yet: `awsprompt add NAME` stores keys.")
         return 0
     console.print(table)
     return 0

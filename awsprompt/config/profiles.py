@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from awsprompt import paths
 from awsprompt.aws.credentials import Credentials
 from awsprompt.errors import ConfigError, ProfileNotFound
 from awsprompt.names import is_valid_profile_name, validate_profile_name
@@ -105,9 +104,9 @@ def _read(path: Path) -> configparser.RawConfigParser:
 class AwsFiles:
     """The config and credentials files, parsed once."""
 
-    def __init__(self, config: Path | None = None, credentials: Path | None = None) -> None:
-        self.config_path = config or paths.aws_config_path()
-        self.credentials_path = credentials or paths.aws_credentials_path()
+    def __init__(self, config: Path, credentials: Path) -> None:
+        self.config_path = config
+        self.credentials_path = credentials
         self._config = _read(self.config_path)
         self._credentials = _read(self.credentials_path)
         self.config_sections: dict[str, dict[str, str]] = {}
@@ -147,8 +146,8 @@ def _config_profile_name(section: str) -> str | None:
 class Resolver:
     """Turns profile names into Profile objects, following source_profile and include_profile."""
 
-    def __init__(self, files: AwsFiles | None = None, vault_names: Iterable[str] = ()) -> None:
-        self.files = files or AwsFiles()
+    def __init__(self, files: AwsFiles, vault_names: Iterable[str] = ()) -> None:
+        self.files = files
         self.vault_names = frozenset(vault_names)
 
     def resolve(self, name: str) -> Profile:
@@ -306,10 +305,3 @@ def _tags(name: str, raw: str) -> tuple[tuple[str, str], ...]:
             )
         tags.append((key.strip(), value.strip()))
     return tuple(tags)
-
-
-def default_resolver() -> Resolver:
-    """A resolver over the user's files and the vault's name index."""
-    from awsprompt.secrets.vault import open_vault
-
-    return Resolver(AwsFiles(), open_vault().index().keys())

@@ -6,11 +6,15 @@ import contextlib
 import json
 import os
 from dataclasses import dataclass, field, replace
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from awsprompt import fsutil, paths
+from awsprompt import fsutil
 from awsprompt.durations import parse_duration
 from awsprompt.errors import AwspromptError, ConfigError
+
+if TYPE_CHECKING:
+    from awsprompt.context import Context
 
 
 @dataclass(frozen=True)
@@ -130,9 +134,8 @@ def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def _read_yaml() -> dict[str, Any]:
+def _read_yaml(path: Path) -> dict[str, Any]:
     """The settings file's content, via a JSON copy keyed on mtime and size (keeps yaml off)."""
-    path = paths.settings_path()
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -159,15 +162,15 @@ def _read_yaml() -> dict[str, Any]:
     return data
 
 
-def load() -> Settings:
+def load(ctx: Context) -> Settings:
     """Defaults, overridden by the settings file, overridden by the environment."""
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
-    path = paths.settings_path()
-    for key, raw in _flatten(_read_yaml()).items():
+    path = ctx.paths.settings_path()
+    for key, raw in _flatten(_read_yaml(path)).items():
         _apply(values, sources, key, raw, f"{path}")
     for var, (key, source) in ENV.items():
-        raw = os.environ.get(var)
+        raw = ctx.env.get(var)
         if raw:
             _apply(values, sources, key, raw, source)
     settings = replace(Settings(), **values)
@@ -200,9 +203,8 @@ def _apply(values: dict[str, Any], sources: dict[str, str], key: str, raw: Any, 
     sources[name] = src
 
 
-def effective() -> list[tuple[str, Any, str]]:
+def effective(settings: Settings) -> list[tuple[str, Any, str]]:
     """(setting, value, where it came from) for `awsprompt config`."""
-    settings = load()
     rows = []
     for key, (name, _, _) in SCHEMA.items():
         value = getattr(settings, name)

@@ -60,12 +60,11 @@ class _Jwe:
     tag: bytes
 
 
-def default_dir() -> Path:
-    """aws-vault's file vault folder: $AWS_VAULT_FILE_DIR or ~/.awsvault/keys/."""
-    configured = os.environ.get("AWS_VAULT_FILE_DIR")
+def default_dir(configured: str | None, home: Path) -> Path:
+    """aws-vault's file vault folder: CONFIGURED ($AWS_VAULT_FILE_DIR) or ~/.awsvault/keys/."""
     if configured:
         return Path(configured).expanduser()
-    return Path.home() / ".awsvault" / "keys"
+    return home / ".awsvault" / "keys"
 
 
 def item_key(file_name: str) -> str:

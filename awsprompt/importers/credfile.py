@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from awsprompt import fsutil, paths
+from awsprompt import fsutil
 from awsprompt.config import ini
 from awsprompt.config.profiles import AwsFiles
 from awsprompt.errors import ConfigError, ProfileNotFound, VaultDamaged
@@ -22,9 +22,7 @@ from awsprompt.names import is_valid_profile_name
 from awsprompt.secrets.vault.base import KeyInfo, LongTermKey, key_fingerprint
 
 if TYPE_CHECKING:
-    from awsprompt.secrets.vault import FileVault, KeyringVault
-
-    Vault = FileVault | KeyringVault
+    from awsprompt.secrets.vault import Vault
 
 # Lines removed from an imported profile's section of the credentials file.
 KEY_NAMES = frozenset(
@@ -86,9 +84,8 @@ class ImportResult:
     notes: list[str] = field(default_factory=list)
 
 
-def self_command() -> str:
-    """The command line that runs this awsprompt (AWSPROMPT_SELF overrides)."""
-    override = os.environ.get("AWSPROMPT_SELF")
+def self_command(override: str | None = None) -> str:
+    """The command line that runs this awsprompt (OVERRIDE, $AWSPROMPT_SELF, wins)."""
     if override and override.strip():
         return override.strip()
     argv0 = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path()
@@ -218,12 +215,11 @@ def _check_stripped(rest: bytes, profiles: list[str], source: Path) -> None:
 
 def plan_import(
     index: dict[str, KeyInfo],
+    files: AwsFiles,
     only: set[str] | None = None,
-    files: AwsFiles | None = None,
     command: str | None = None,
 ) -> ImportPlan:
     """Decide which credentials-file profiles move into the vault (reads only)."""
-    files = files or AwsFiles()
     source = files.credentials_path
     plan = ImportPlan(moves=[], skipped=[], source=source)
     try:
@@ -285,8 +281,8 @@ def verify_stored(vault: Vault, moves: list[Move]) -> None:
             )
 
 
-def _backup_path(source: Path) -> Path:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+def _backup_path(source: Path, now: datetime) -> Path:
+    stamp = now.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     candidate = source.with_name(f"{source.name}.awsprompt-backup-{stamp}")
     n = 1
     while candidate.exists() or candidate.is_symlink():
@@ -295,9 +291,9 @@ def _backup_path(source: Path) -> Path:
     return candidate
 
 
-def write_backup(source: Path, data: bytes) -> Path:
-    """Write DATA as a new 0600 file beside SOURCE (never replacing anything)."""
-    target = _backup_path(source)
+def write_backup(source: Path, data: bytes, now: datetime) -> Path:
+    """Write DATA as a new 0600 file beside SOURCE (never replacing anything), stamped NOW."""
+    target = _backup_path(source, now)
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
@@ -356,21 +352,28 @@ def replace_plaintext(path: Path, remaining: bytes | None, expected: bytes) -> t
             os.close(wfd)
 
 
-def apply_import(plan: ImportPlan, vault: Vault, *, keep_backup: bool = False) -> ImportResult:
+def apply_import(
+    plan: ImportPlan,
+    vault: Vault,
+    config_path: Path,
+    now: datetime,
+    *,
+    keep_backup: bool = False,
+) -> ImportResult:
     """Store, verify, point the config at awsprompt, then remove the plaintext keys."""
     result = ImportResult(plan)
     new = {m.profile: m.key for m in plan.moves if not m.already}
     if new:
         vault.put_many(new)
     verify_stored(vault, plan.moves)
-    config = _real(paths.aws_config_path())
+    config = _real(config_path)
     try:
         for move in plan.moves:
             ini.set_key(
                 config, move.profile, "credential_process", plan.process_lines[move.profile]
             )
         if keep_backup:
-            result.backup = write_backup(_real(plan.source), plan.original)
+            result.backup = write_backup(_real(plan.source), plan.original, now)
         result.credentials_removed, result.shredded = replace_plaintext(
             plan.source, plan.remaining, plan.original
         )
@@ -405,10 +408,9 @@ def plan_aws_vault(
     unusable: dict[str, str],
     sessions: list[str],
     index: dict[str, KeyInfo],
-    files: AwsFiles | None = None,
+    files: AwsFiles,
 ) -> AwsVaultPlan:
     """Decide which aws-vault master keys move into the vault (reads only)."""
-    files = files or AwsFiles()
     plan = AwsVaultPlan([], [Skip(k, v) for k, v in sorted(unusable.items())], sessions, [])
     for name in sorted(found):
         move = _against_vault(name, found[name], index)
@@ -421,13 +423,13 @@ def plan_aws_vault(
     return plan
 
 
-def apply_aws_vault(plan: AwsVaultPlan, vault: Vault) -> None:
+def apply_aws_vault(plan: AwsVaultPlan, vault: Vault, config_path: Path) -> None:
     """Store the master keys in one write, verify them, and add missing config sections."""
     new = {m.profile: m.key for m in plan.moves if not m.already}
     if new:
         vault.put_many(new)
     verify_stored(vault, plan.moves)
-    config = _real(paths.aws_config_path())
+    config = _real(config_path)
     try:
         for name in plan.new_sections:
             ini.ensure_section(config, name)

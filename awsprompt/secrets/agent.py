@@ -1,6 +1,7 @@
 """The unlock agent: holds the vault's data key in memory and seals/unseals on request.
 
-Run as `python -m awsprompt.secrets.agent`; the key arrives on stdin (never argv or environment).
+Its process entry point is `python -m awsprompt.commands.agentd`; the key arrives on stdin
+(never argv or environment).
 Modelled on ssh-agent: a 0600 socket in a 0700 folder, the peer's uid checked on every
 connection, idle and absolute time-outs, no core dumps, and the key never leaves this process.
 """
@@ -14,13 +15,13 @@ import json
 import os
 import resource
 import select
-import signal
 import socket
 import struct
 import sys
-import time
 from pathlib import Path
 from typing import Any
+
+from awsprompt.clock import SYSTEM, Clock
 
 MAX_REQUEST = 1 << 20
 PR_SET_DUMPABLE = 4
@@ -47,14 +48,17 @@ def peer_uid(conn: socket.socket) -> int:
 class Agent:
     """The key holder and its request loop."""
 
-    def __init__(self, key: bytes, sock_path: Path, idle: float, absolute: float) -> None:
+    def __init__(
+        self, key: bytes, sock_path: Path, idle: float, absolute: float, clock: Clock = SYSTEM
+    ) -> None:
         self._key = bytearray(key)
         self.sock_path = sock_path
         self.idle = idle
-        self.started = time.monotonic()
+        self.clock = clock
+        self.started = clock.monotonic()
         self.deadline = self.started + absolute
         self.last_used = self.started
-        from awsprompt.secrets.vault.filevault import key_check
+        from awsprompt.secrets.vault.base import key_check
 
         self.check = key_check(bytes(self._key))
 
@@ -66,7 +70,7 @@ class Agent:
 
     def seconds_left(self) -> tuple[float, float]:
         """(idle seconds left, absolute seconds left)."""
-        now = time.monotonic()
+        now = self.clock.monotonic()
         return self.last_used + self.idle - now, self.deadline - now
 
     def handle(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -85,7 +89,7 @@ class Agent:
             return {"ok": False, "error": "unknown purpose"}
         sub = crypto.subkey(bytes(self._key), purpose)
         aad = base64.b64decode(request.get("aad", ""))
-        self.last_used = time.monotonic()
+        self.last_used = self.clock.monotonic()
         if op == "seal":
             nonce, ct = crypto.seal(sub, base64.b64decode(request["plaintext"]), aad)
             return {"ok": True, "nonce": crypto.b64e(nonce), "ct": crypto.b64e(ct)}
@@ -139,48 +143,3 @@ def _read_message(conn: socket.socket) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValueError("not an object")
     return data
-
-
-def main() -> int:
-    """Entry point of the agent process."""
-    harden()
-    setup = json.loads(sys.stdin.readline())
-    key = base64.b64decode(setup["key"])
-    sock_path = Path(setup["socket"])
-    old = os.umask(0o177)
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        with contextlib.suppress(FileNotFoundError):
-            sock_path.unlink()
-        server.bind(str(sock_path))
-    finally:
-        os.umask(old)
-    server.listen(16)
-    agent = Agent(key, sock_path, float(setup["idle"]), float(setup["absolute"]))
-    del key, setup
-
-    def on_term(*_: object) -> None:
-        agent.wipe()
-        sys.exit(0)
-
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
-    # A SIGTERM landing just before select() would otherwise wait out its time-out.
-    wake, wake_w = socket.socketpair()
-    wake_w.setblocking(False)
-    signal.set_wakeup_fd(wake_w.fileno())
-    sys.stdout.write("ready\n")
-    sys.stdout.flush()
-    sys.stdout.close()
-    try:
-        agent.serve(server, wake)
-    finally:
-        agent.wipe()
-        server.close()
-        with contextlib.suppress(FileNotFoundError):
-            sock_path.unlink()
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

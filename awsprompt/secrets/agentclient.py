@@ -9,58 +9,117 @@ import socket
 from pathlib import Path
 from typing import Any
 
-from awsprompt import fsutil, paths
+from awsprompt import fsutil
+from awsprompt.envvars import Env
 from awsprompt.errors import AgentError, AwspromptError
+from awsprompt.paths import Paths
 
 
-def socket_path() -> Path:
-    """Where the agent listens."""
-    return paths.runtime_dir() / "agent.sock"
+class AgentClient:
+    """The unlock agent of one state: where it listens, and how to ask, start and stop it."""
 
+    def __init__(self, env: Env, paths: Paths | None = None) -> None:
+        self.env = env
+        self.paths = paths or Paths(env)
+        self.enabled = not env.flag("AWSPROMPT_NO_AGENT")
 
-def request(message: dict[str, Any], timeout: float = 10.0) -> dict[str, Any] | None:
-    """Send one request; None when no agent answers."""
-    path = socket_path()
-    if not path.exists():
-        return None
-    try:
-        fsutil.check_private(path.parent, is_dir=True)
-    except AwspromptError:
-        return None
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        sock.settimeout(timeout)
-        try:
-            sock.connect(str(path))
-            sock.sendall(json.dumps(message).encode() + b"\n")
-            buf = b""
-            while not buf.endswith(b"\n"):
-                chunk = sock.recv(65536)
-                if not chunk:
-                    break
-                buf += chunk
-        except OSError:
+    def socket_path(self) -> Path:
+        """Where the agent listens."""
+        return self.paths.runtime_dir() / "agent.sock"
+
+    def request(self, message: dict[str, Any], timeout: float = 10.0) -> dict[str, Any] | None:
+        """Send one request; None when no agent answers."""
+        path = self.socket_path()
+        if not path.exists():
             return None
-    try:
-        reply = json.loads(buf)
-    except ValueError:
-        return None
-    return reply if isinstance(reply, dict) else None
+        try:
+            fsutil.check_private(path.parent, is_dir=True)
+        except AwspromptError:
+            return None
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(timeout)
+            try:
+                sock.connect(str(path))
+                sock.sendall(json.dumps(message).encode() + b"\n")
+                buf = b""
+                while not buf.endswith(b"\n"):
+                    chunk = sock.recv(65536)
+                    if not chunk:
+                        break
+                    buf += chunk
+            except OSError:
+                return None
+        try:
+            reply = json.loads(buf)
+        except ValueError:
+            return None
+        return reply if isinstance(reply, dict) else None
 
+    def status(self) -> dict[str, Any] | None:
+        """The agent's status (check value, seconds left), or None when locked or disabled."""
+        if not self.enabled:
+            return None
+        reply = self.request({"op": "status"}, timeout=3.0)
+        return reply if reply and reply.get("ok") else None
 
-def status() -> dict[str, Any] | None:
-    """The agent's status (check value, seconds left), or None when locked."""
-    if os.environ.get("AWSPROMPT_NO_AGENT") == "1":
-        return None
-    reply = request({"op": "status"}, timeout=3.0)
-    return reply if reply and reply.get("ok") else None
+    def cipher_for(self, check: str) -> AgentCipher | None:
+        """An AgentCipher if a running agent holds the key whose check value is CHECK."""
+        info = self.status()
+        if info is None or not check or info.get("check") != check:
+            return None
+        return AgentCipher(self)
+
+    def start(self, data_key: bytes, idle: float, absolute: float) -> None:
+        """Start a detached agent holding DATA_KEY (passed on a pipe, never argv/env)."""
+        import subprocess
+        import sys
+
+        folder = fsutil.ensure_private_dir(self.paths.runtime_dir())
+        self.stop()
+        # The agent needs no AWS variables and must never see a passphrase.
+        env = self.env.child(drop_prefixes=("AWS_", "AWSPROMPT_PASS"))
+        # The agent runs in the runtime folder: let it import this same awsprompt (a checkout too).
+        package_root = str(Path(__file__).resolve().parent.parent.parent)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "awsprompt.commands.agentd"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            cwd=str(folder),
+            env=env,
+            close_fds=True,
+        )
+        assert proc.stdin is not None and proc.stdout is not None
+        setup = {
+            "key": base64.b64encode(data_key).decode(),
+            "socket": str(self.socket_path()),
+            "idle": idle,
+            "absolute": absolute,
+        }
+        proc.stdin.write(json.dumps(setup).encode() + b"\n")
+        proc.stdin.close()
+        line = proc.stdout.readline()
+        proc.stdout.close()
+        if line.strip() != b"ready":
+            raise AgentError("the agent did not start", hint="run with --debug and report it")
+
+    def stop(self) -> bool:
+        """Tell a running agent to wipe its key and exit; True if one was running."""
+        reply = self.request({"op": "lock"}, timeout=3.0)
+        return bool(reply and reply.get("ok"))
 
 
 class AgentCipher:
     """A DataCipher whose key lives in the agent."""
 
+    def __init__(self, client: AgentClient) -> None:
+        self.client = client
+
     def seal(self, purpose: str, plaintext: bytes, aad: bytes) -> tuple[bytes, bytes]:
         """Ask the agent to encrypt."""
-        reply = request(
+        reply = self.client.request(
             {
                 "op": "seal",
                 "purpose": purpose,
@@ -74,7 +133,7 @@ class AgentCipher:
 
     def unseal(self, purpose: str, nonce: bytes, ciphertext: bytes, aad: bytes) -> bytes | None:
         """Ask the agent to decrypt."""
-        reply = request(
+        reply = self.client.request(
             {
                 "op": "unseal",
                 "purpose": purpose,
@@ -88,54 +147,3 @@ class AgentCipher:
         if not reply.get("ok"):
             return None
         return base64.b64decode(reply["plaintext"])
-
-
-def cipher_for(check: str) -> AgentCipher | None:
-    """An AgentCipher if a running agent holds the key whose check value is CHECK."""
-    info = status()
-    if info is None or not check or info.get("check") != check:
-        return None
-    return AgentCipher()
-
-
-def start(data_key: bytes, idle: float, absolute: float) -> None:
-    """Start a detached agent holding DATA_KEY (passed on a pipe, never argv/env)."""
-    import subprocess
-    import sys
-
-    folder = fsutil.ensure_private_dir(paths.runtime_dir())
-    stop()
-    # The agent needs no AWS variables and must never see a passphrase.
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "AWSPROMPT_PASS"))}
-    # The agent runs in the runtime folder: let it import this same awsprompt (a checkout too).
-    package_root = str(Path(__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "awsprompt.secrets.agent"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-        cwd=str(folder),
-        env=env,
-        close_fds=True,
-    )
-    assert proc.stdin is not None and proc.stdout is not None
-    setup = {
-        "key": base64.b64encode(data_key).decode(),
-        "socket": str(socket_path()),
-        "idle": idle,
-        "absolute": absolute,
-    }
-    proc.stdin.write(json.dumps(setup).encode() + b"\n")
-    proc.stdin.close()
-    line = proc.stdout.readline()
-    proc.stdout.close()
-    if line.strip() != b"ready":
-        raise AgentError("the agent did not start", hint="run with --debug and report it")
-
-
-def stop() -> bool:
-    """Tell a running agent to wipe its key and exit; True if one was running."""
-    reply = request({"op": "lock"}, timeout=3.0)
-    return bool(reply and reply.get("ok"))

@@ -59,11 +59,9 @@ RFC_9106_LOW_MEMORY = KdfParams(memory_kib=64 * 1024, iterations=3, lanes=4)
 CHEAPEST = KdfParams(memory_kib=64, iterations=1, lanes=1)
 
 
-def default_params() -> KdfParams:
-    """Parameters for a new vault."""
-    if os.environ.get("AWSPROMPT_INSECURE_TEST_KDF") == "1":
-        return CHEAPEST
-    return RFC_9106_LOW_MEMORY
+def default_params(*, test_kdf: bool = False) -> KdfParams:
+    """Parameters for a new vault (TEST_KDF: AWSPROMPT_INSECURE_TEST_KDF=1, tests only)."""
+    return CHEAPEST if test_kdf else RFC_9106_LOW_MEMORY
 
 
 def derive_key(passphrase: str, salt: bytes, params: KdfParams) -> bytes:

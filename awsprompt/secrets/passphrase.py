@@ -1,21 +1,24 @@
-"""Where the vault passphrase comes from: environment, then a terminal prompt."""
+"""Where the vault passphrase comes from: environment, the OS keychain, then a prompt."""
 
 from __future__ import annotations
 
-import os
+from typing import TYPE_CHECKING
 
-from awsprompt import tty
 from awsprompt.errors import NoTerminal, UsageError
 
+if TYPE_CHECKING:
+    from awsprompt.context import Context
+
 ENV_VARS = ("AWSPROMPT_PASSPHRASE", "AWS_VAULT_FILE_PASSPHRASE")
+MIN_LENGTH = 8
 
 
-def from_environment() -> str | None:
+def from_environment(ctx: Context) -> str | None:
     """The passphrase from AWSPROMPT_PASSPHRASE or AWS_VAULT_FILE_PASSPHRASE, if set."""
     for var in ENV_VARS:
-        value = os.environ.get(var)
+        value = ctx.env.get(var)
         if value:
-            tty.warn(
+            ctx.ui.warn(
                 f"reading the vault passphrase from ${var}; an environment variable is weaker"
                 " than a prompt, the agent (awsprompt unlock) or the OS keychain",
                 once_key="env-passphrase",
@@ -24,33 +27,31 @@ def from_environment() -> str | None:
     return None
 
 
-def from_keyring() -> str | None:
+def from_keyring(ctx: Context) -> str | None:
     """The passphrase from the OS keychain when `keyring_passphrase: true` is set."""
-    from awsprompt.config import settings
-
-    if not settings.load().keyring_passphrase:
+    if not ctx.settings.keyring_passphrase:
         return None
-    from awsprompt.secrets.vault.keyringvault import stored_passphrase
+    from awsprompt.secrets.keychain import stored_passphrase
 
     return stored_passphrase()
 
 
-def get_passphrase(*, creating: bool = False, what: str = "vault") -> str:
+def get_passphrase(ctx: Context, *, creating: bool = False, what: str = "vault") -> str:
     """Return the passphrase; when CREATING ask twice on the terminal."""
-    value = from_environment()
+    value = from_environment(ctx)
     if value is not None:
         return value
     if not creating:
-        value = from_keyring()
+        value = from_keyring(ctx)
         if value is not None:
             return value
     try:
         if not creating:
-            return tty.ask(f"Passphrase for the awsprompt {what}: ", secret=True)
-        first = tty.ask(f"New passphrase for the awsprompt {what}: ", secret=True)
-        if len(first) < 8:
-            raise UsageError("the passphrase must be at least 8 characters")
-        second = tty.ask("Repeat the passphrase: ", secret=True)
+            return ctx.ui.ask(f"Passphrase for the awsprompt {what}: ", secret=True)
+        first = ctx.ui.ask(f"New passphrase for the awsprompt {what}: ", secret=True)
+        if len(first) < MIN_LENGTH:
+            raise UsageError(f"the passphrase must be at least {MIN_LENGTH} characters")
+        second = ctx.ui.ask("Repeat the passphrase: ", secret=True)
     except NoTerminal:
         raise NoTerminal(
             f"the {what} is locked and there is no terminal to ask for its passphrase",

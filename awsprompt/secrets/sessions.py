@@ -1,4 +1,9 @@
-"""The encrypted session cache: one file per session, plaintext metadata, sealed secrets."""
+"""The encrypted session cache: one file per session, plaintext metadata, sealed secrets.
+
+The record format lives here and only here: `read_record` parses a file, `open_record`
+decrypts one. The hot path (`shell/fastpath.py`) uses both, so this module stays light
+(no dataclasses, no cryptography: the cipher does the crypto, locally or in the agent).
+"""
 
 from __future__ import annotations
 
@@ -6,20 +11,22 @@ import contextlib
 import hashlib
 import json
 import os
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from awsprompt import fsutil, paths
+from awsprompt import fsutil
 from awsprompt.aws.credentials import Credentials
 from awsprompt.errors import VaultDamaged
 from awsprompt.secrets import crypto
-from awsprompt.secrets.vault.base import DataCipher
+
+if TYPE_CHECKING:
+    from awsprompt.clock import Clock
+    from awsprompt.secrets.vault.base import DataCipher
 
 PURPOSE = "session-cache"
+FORMAT = 1
 
 
 def cache_key(material: dict[str, Any]) -> str:
@@ -28,26 +35,48 @@ def cache_key(material: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:40]
 
 
-@dataclass(frozen=True)
 class SessionMeta:
     """What is known about a cached session without decrypting it (not secret)."""
 
-    key: str
-    profile: str
-    kind: str
-    expires: int
-    account: str = ""
-    arn: str = ""
-    source_fp: str = ""
+    __slots__ = ("account", "arn", "expires", "key", "kind", "profile", "source_fp")
 
-    def seconds_left(self, now: float | None = None) -> float:
+    def __init__(
+        self,
+        key: str,
+        profile: str,
+        kind: str,
+        expires: int,
+        account: str = "",
+        arn: str = "",
+        source_fp: str = "",
+    ) -> None:
+        self.key = key
+        self.profile = profile
+        self.kind = kind
+        self.expires = expires
+        self.account = account
+        self.arn = arn
+        self.source_fp = source_fp
+
+    def __repr__(self) -> str:
+        return f"SessionMeta(key={self.key!r}, profile={self.profile!r}, expires={self.expires})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SessionMeta):
+            return NotImplemented
+        return self.to_json() == other.to_json()
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def seconds_left(self, now: float) -> float:
         """Seconds until this session expires."""
-        return self.expires - (time.time() if now is None else now)
+        return self.expires - now
 
     def to_json(self) -> dict[str, Any]:
-        """Metadata as stored."""
+        """Metadata as stored (and authenticated as the record's associated data)."""
         return {
-            "v": 1,
+            "v": FORMAT,
             "key": self.key,
             "profile": self.profile,
             "kind": self.kind,
@@ -58,15 +87,67 @@ class SessionMeta:
         }
 
 
-def _aad(meta: SessionMeta) -> bytes:
-    return crypto.session_aad(meta.to_json())
+def read_record(path: Path) -> tuple[SessionMeta, bytes] | None:
+    """The metadata and sealed secret of the session file PATH; None if absent or unreadable."""
+    try:
+        raw = json.loads(fsutil.read_private(path))
+        meta = SessionMeta(
+            key=str(raw["key"]),
+            profile=str(raw["profile"]),
+            kind=str(raw["kind"]),
+            expires=int(raw["expires"]),
+            account=str(raw.get("account", "")),
+            arn=str(raw.get("arn", "")),
+            source_fp=str(raw.get("source_fp", "")),
+        )
+        return meta, crypto.b64d(raw["sealed"], "session")
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError, VaultDamaged):
+        return None
+
+
+def open_record(meta: SessionMeta, sealed: bytes, cipher: DataCipher) -> Credentials | None:
+    """Decrypt a record's secret; None when it was sealed under another key or tampered."""
+    plain = cipher.unseal(
+        PURPOSE,
+        sealed[: crypto.NONCE_LEN],
+        sealed[crypto.NONCE_LEN :],
+        crypto.session_aad(meta.to_json()),
+    )
+    if plain is None:
+        return None
+    try:
+        data = json.loads(plain)
+        return Credentials(
+            str(data["AccessKeyId"]),
+            str(data["SecretAccessKey"]),
+            data.get("SessionToken"),
+            datetime.fromtimestamp(meta.expires, timezone.utc),
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def seal_record(meta: SessionMeta, creds: Credentials, cipher: DataCipher) -> bytes:
+    """The file content for CREDS under META."""
+    plain = json.dumps(
+        {
+            "AccessKeyId": creds.access_key_id,
+            "SecretAccessKey": creds.secret_access_key,
+            "SessionToken": creds.session_token,
+        }
+    ).encode()
+    nonce, ct = cipher.seal(PURPOSE, plain, crypto.session_aad(meta.to_json()))
+    return json.dumps({**meta.to_json(), "sealed": crypto.b64e(nonce + ct)}).encode()
 
 
 class SessionCache:
     """Sessions keyed by cache_key(), each sealed with the vault's session-cache subkey."""
 
-    def __init__(self, cipher: Callable[[], DataCipher], folder: Path | None = None) -> None:
-        self.folder = folder or paths.sessions_dir()
+    def __init__(self, cipher: Callable[[], DataCipher], folder: Path, clock: Clock) -> None:
+        self.folder = folder
+        self.clock = clock
         self._cipher_factory = cipher
         self._cipher: DataCipher | None = None
 
@@ -75,88 +156,47 @@ class SessionCache:
             self._cipher = self._cipher_factory()
         return self._cipher
 
-    def _path(self, key: str) -> Path:
+    def path(self, key: str) -> Path:
+        """The file of session KEY."""
         return self.folder / f"{key}.json"
-
-    def _read_meta(self, path: Path) -> tuple[SessionMeta, bytes] | None:
-        try:
-            raw = json.loads(fsutil.read_private(path))
-            meta = SessionMeta(
-                key=str(raw["key"]),
-                profile=str(raw["profile"]),
-                kind=str(raw["kind"]),
-                expires=int(raw["expires"]),
-                account=str(raw.get("account", "")),
-                arn=str(raw.get("arn", "")),
-                source_fp=str(raw.get("source_fp", "")),
-            )
-            return meta, crypto.b64d(raw["sealed"], "session")
-        except FileNotFoundError:
-            return None
-        except (ValueError, KeyError, TypeError, VaultDamaged):
-            return None
 
     def peek(self, key: str) -> SessionMeta | None:
         """Metadata of the cached session KEY, without decrypting."""
-        found = self._read_meta(self._path(key))
+        found = read_record(self.path(key))
         return found[0] if found and found[0].key == key else None
 
-    def get(self, key: str, min_ttl: float, now: float | None = None) -> Credentials | None:
+    def get(self, key: str, min_ttl: float) -> Credentials | None:
         """The session KEY if it has more than MIN_TTL seconds left."""
-        found = self._read_meta(self._path(key))
+        found = read_record(self.path(key))
         if found is None:
             return None
         meta, sealed = found
-        if meta.key != key or meta.seconds_left(now) <= min_ttl:
+        if meta.key != key or meta.seconds_left(self.clock.time()) <= min_ttl:
             return None
-        plain = self._get_cipher().unseal(
-            PURPOSE, sealed[: crypto.NONCE_LEN], sealed[crypto.NONCE_LEN :], _aad(meta)
-        )
-        if plain is None:
-            # Sealed under another vault key (a recreated vault) or tampered: ignore it.
-            return None
-        data = json.loads(plain)
-        return Credentials(
-            data["AccessKeyId"],
-            data["SecretAccessKey"],
-            data.get("SessionToken"),
-            datetime.fromtimestamp(meta.expires, timezone.utc),
-        )
+        return open_record(meta, sealed, self._get_cipher())
 
     def put(self, meta: SessionMeta, creds: Credentials) -> None:
         """Seal and store CREDS under META.key (atomic, 0600)."""
         fsutil.ensure_private_dir(self.folder)
-        plain = json.dumps(
-            {
-                "AccessKeyId": creds.access_key_id,
-                "SecretAccessKey": creds.secret_access_key,
-                "SessionToken": creds.session_token,
-            }
-        ).encode()
-        nonce, ct = self._get_cipher().seal(PURPOSE, plain, _aad(meta))
-        record = {**meta.to_json(), "sealed": crypto.b64e(nonce + ct)}
-        fsutil.atomic_write(self._path(meta.key), json.dumps(record).encode())
+        fsutil.atomic_write(self.path(meta.key), seal_record(meta, creds, self._get_cipher()))
         self.prune()
 
     def entries(self) -> Iterator[SessionMeta]:
-        """Metadata of every cached session."""
+        """Metadata of every cached session (unreadable files are skipped)."""
         try:
             names = sorted(os.listdir(self.folder))
         except FileNotFoundError:
             return
         for name in names:
             if name.endswith(".json") and not name.startswith("."):
-                found = self._read_meta(self.folder / name)
+                found = read_record(self.folder / name)
                 if found is not None:
                     yield found[0]
 
-    def prune(self, now: float | None = None) -> int:
+    def prune(self) -> int:
         """Delete expired sessions; return how many."""
-        removed = 0
-        for meta in list(self.entries()):
-            if meta.seconds_left(now) <= 0:
-                removed += self._drop(meta.key)
-        return removed
+        now = self.clock.time()
+        return sum(self.drop(m.key) for m in list(self.entries()) if m.seconds_left(now) <= 0)
 
     def clear(
         self, profile: str | None = None, source_fp: str | None = None, keys: set[str] | None = None
@@ -170,11 +210,12 @@ class SessionCache:
                 or (source_fp is not None and meta.source_fp == source_fp)
                 or (keys is not None and meta.key in keys)
             ):
-                removed += self._drop(meta.key)
+                removed += self.drop(meta.key)
         return removed
 
-    def _drop(self, key: str) -> int:
+    def drop(self, key: str) -> int:
+        """Delete session KEY; 1 if it existed."""
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(self._path(key))
+            os.unlink(self.path(key))
             return 1
         return 0

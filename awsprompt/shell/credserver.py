@@ -18,13 +18,13 @@ import secrets
 import signal
 import sys
 import threading
-import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from awsprompt.aws.credentials import Credentials
+from awsprompt.clock import Clock
 from awsprompt.errors import AwspromptError
 
 Provider = Callable[[], Credentials]
@@ -230,7 +230,7 @@ def _raise_stop(_signum: int, _frame: object) -> None:
     raise _Stop
 
 
-def detach(server: CredentialServer, parent_pid: int, poll: float = 1.0) -> int:
+def detach(server: CredentialServer, parent_pid: int, clock: Clock, poll: float = 1.0) -> int:
     """Fork a background process serving until PARENT_PID is gone or SIGTERM; return its pid.
 
     The child starts a new session (no terminal), points its stdio at /dev/null (so a
@@ -261,7 +261,7 @@ def detach(server: CredentialServer, parent_pid: int, poll: float = 1.0) -> int:
         server.start()
         try:
             while process_alive(parent_pid, start):
-                time.sleep(poll)
+                clock.sleep(poll)
         except _Stop:
             pass
         signal.signal(signal.SIGTERM, signal.SIG_IGN)

@@ -1,56 +1,43 @@
 """The hot path: `exec -j P` and `export P --format zsh` answered from the cache via the agent.
 
 Resolving a profile into its cache key needs the config parser, the vault index and the
-planner. Their answer depends only on the files and environment variables in `_inputs()`,
-so after a full run we remember "this profile, with these inputs, is session KEY" in a
-non-secret memo. The next call checks the memo against the current inputs, reads the
-session file and asks the agent to decrypt it: no argparse, no dataclasses, no boto3, no
-cryptography. Anything unexpected returns None and the full path runs instead.
+planner. Their answer depends only on the files and the environment variables that
+`envvars` marks as inputs, so after a full run we remember "this profile, with these
+inputs, is session KEY" in a non-secret memo. The next call checks the memo against the
+current inputs, reads the session file and asks the agent to decrypt it: no argparse, no
+dataclasses, no boto3, no cryptography. Anything unexpected returns None and the full
+path runs instead. Both halves of the memo (writing and reading) live here.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import os
-import time
-from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from awsprompt import __version__, fsutil, paths
+from awsprompt import __version__, fsutil
+from awsprompt.envvars import FAST_INPUTS, Env
+from awsprompt.paths import Paths
 
-# Not AWS_REGION: it picks the STS endpoint but changes neither the cache key nor the output,
-# and aws-use exports it, so it would defeat the memo on every switch.
-ENV_INPUTS = (
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_STS",
-    "AWS_MIN_TTL",
-    "AWSPROMPT_MIN_TTL",
-    "AWSPROMPT_BACKEND",
-    # getpass.getuser() reads these for the default role session name
-    "LOGNAME",
-    "USER",
-    "LNAME",
-    "USERNAME",
-)
+if TYPE_CHECKING:
+    from awsprompt.aws.engine import Session
+    from awsprompt.clock import Clock
+    from awsprompt.context import Context
+
 MODES = ("json", "zsh")
 
 
-def _sha256(data: bytes) -> str:
+def inputs(env: Env, profile: str, mode: str) -> str:
+    """A digest of everything that decides which session serves PROFILE."""
     import hashlib
 
-    return hashlib.sha256(data).hexdigest()
-
-
-def inputs(profile: str, mode: str) -> str:
-    """A digest of everything that decides which session serves PROFILE."""
+    paths = Paths(env)
     parts = [__version__, mode, profile, str(os.getuid())]
-    state = paths.state_dir()
     for path in (
         paths.aws_config_path(),
         paths.aws_credentials_path(),
         paths.vault_path(),
-        state / "keyring-index.json",
+        paths.keyring_index_path(),
         paths.settings_path(),
     ):
         try:
@@ -58,12 +45,8 @@ def inputs(profile: str, mode: str) -> str:
             parts.append(f"{st.st_ino}:{st.st_mtime_ns}:{st.st_size}")
         except OSError:
             parts.append("-")
-    parts += [os.environ.get(var, "") for var in ENV_INPUTS]
-    return _sha256("\0".join(parts).encode())
-
-
-def _memo_path(profile: str, mode: str) -> Any:
-    return paths.state_dir() / "fastpath" / f"{mode}-{profile}"
+    parts += [env.get(var) or "" for var in FAST_INPUTS]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
 def parse(argv: list[str]) -> tuple[str, str] | None:
@@ -89,12 +72,31 @@ def parse(argv: list[str]) -> tuple[str, str] | None:
 
 
 def remember(
-    mode: str, profile: str, inputs: str, key: str, check: str, fields: dict[str, Any]
+    ctx: Context, mode: str, inputs_digest: str, session: Session, alias: str | None = None
 ) -> None:
-    """Record that PROFILE with INPUTS is served by session KEY (nothing secret)."""
-    folder = fsutil.ensure_private_dir(paths.state_dir() / "fastpath")
-    data = json.dumps({"inputs": inputs, "key": key, "check": check, **fields}).encode()
-    path = folder / f"{mode}-{profile}"
+    """After a full run: record that the profile with these inputs is SESSION (nothing secret).
+
+    Only sessions served through the agent are remembered: the fast path needs it to decrypt.
+    """
+    from awsprompt.secrets.vault import FileVault
+
+    vault = ctx.vault
+    if not session.key or not isinstance(vault, FileVault) or not vault.uses_agent():
+        return
+    fields: dict[str, Any] = {
+        "inputs": inputs_digest,
+        "key": session.key,
+        "check": vault.header_check(),
+        "min_ttl": ctx.settings.min_ttl,
+        "account": session.account,
+        "region": session.region,
+    }
+    if mode == "zsh":
+        fields["prompt"] = ctx.settings.prompt_settings()
+        fields["alias"] = alias
+    folder = fsutil.ensure_private_dir(ctx.paths.fastpath_dir())
+    data = json.dumps(fields).encode()
+    path = folder / f"{mode}-{session.profile.name}"
     try:
         if fsutil.read_private(path) == data:
             return  # unchanged: spare the fsync
@@ -103,53 +105,47 @@ def remember(
     fsutil.atomic_write(path, data)
 
 
-def serve(argv: list[str]) -> bytes | None:
+def serve(argv: list[str], env: Env, clock: Clock) -> bytes | None:
     """The command's stdout when the cache and the agent can answer alone, else None."""
-    if os.environ.get("AWSPROMPT_NO_AGENT") == "1" or os.environ.get("AWSPROMPT_DEPTH"):
+    if env.flag("AWSPROMPT_NO_AGENT") or env.get("AWSPROMPT_DEPTH"):
         return None
     parsed = parse(argv)
     if parsed is None:
         return None
     mode, profile = parsed
+    paths = Paths(env)
     try:
-        memo = json.loads(fsutil.read_private(_memo_path(profile, mode)))
-        if memo.get("inputs") != inputs(profile, mode):
+        memo = json.loads(fsutil.read_private(paths.fastpath_dir() / f"{mode}-{profile}"))
+        if memo.get("inputs") != inputs(env, profile, mode):
             return None
-        record = json.loads(fsutil.read_private(paths.sessions_dir() / f"{memo['key']}.json"))
-        if record.get("key") != memo["key"]:
-            return None
-        if int(record["expires"]) - time.time() <= float(memo["min_ttl"]):
-            return None
-        from awsprompt.secrets import agentclient, crypto
+        from awsprompt.secrets import sessions
 
-        cipher = agentclient.cipher_for(str(memo["check"]))
+        found = sessions.read_record(paths.sessions_dir() / f"{memo['key']}.json")
+        if found is None or found[0].key != memo["key"]:
+            return None
+        meta, sealed = found
+        now = clock.time()
+        if meta.expires - now <= float(memo["min_ttl"]):
+            return None
+        from awsprompt.secrets.agentclient import AgentClient
+
+        cipher = AgentClient(env, paths).cipher_for(str(memo["check"]))
         if cipher is None:
             return None
-        sealed = base64.b64decode(record.pop("sealed"))
-        nonce, ct = sealed[: crypto.NONCE_LEN], sealed[crypto.NONCE_LEN :]
-        plain = cipher.unseal("session-cache", nonce, ct, crypto.session_aad(record))
-        if plain is None:
+        creds = sessions.open_record(meta, sealed, cipher)
+        if creds is None:
             return None
-        data = json.loads(plain)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None
+        return _render(mode, profile, memo, creds, paths, now)
     except Exception:
+        # Any doubt at all: the full path answers (and reports real errors properly).
         return None
-    return _render(mode, profile, memo, record, data)
 
 
 def _render(
-    mode: str, profile: str, memo: dict[str, Any], record: dict[str, Any], data: dict[str, Any]
+    mode: str, profile: str, memo: dict[str, Any], creds: Any, paths: Paths, now: float
 ) -> bytes:
-    from awsprompt.aws.credentials import Credentials
     from awsprompt.shell import formats
 
-    creds = Credentials(
-        data["AccessKeyId"],
-        data["SecretAccessKey"],
-        data.get("SessionToken"),
-        datetime.fromtimestamp(int(record["expires"]), timezone.utc),
-    )
     if mode == "json":
         return (formats.process_json(creds) + "\n").encode()
     env = formats.credential_vars(
@@ -158,5 +154,5 @@ def _render(
     out = formats.format_zsh(env, memo.get("prompt") or {})
     from awsprompt.shell import recent
 
-    recent.record(profile)
+    recent.record(paths, profile, now)
     return out

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
-from awsprompt import fsutil, paths
+from awsprompt import fsutil
 from awsprompt.names import is_valid_profile_name
+from awsprompt.paths import Paths
 
 
-def read() -> dict[str, tuple[int, int]]:
+def read(paths: Paths) -> dict[str, tuple[int, int]]:
     """name -> (count, last use epoch)."""
     out: dict[str, tuple[int, int]] = {}
     try:
@@ -23,12 +22,12 @@ def read() -> dict[str, tuple[int, int]]:
     return out
 
 
-def record(profile: str) -> None:
-    """Count one use of PROFILE now."""
+def record(paths: Paths, profile: str, now: float) -> None:
+    """Count one use of PROFILE at NOW."""
     folder = fsutil.ensure_private_dir(paths.state_dir())
     with fsutil.file_lock(folder / "recent.lock", 5, "recent profiles"):
-        data = read()
+        data = read(paths)
         count, _ = data.get(profile, (0, 0))
-        data[profile] = (count + 1, int(time.time()))
+        data[profile] = (count + 1, int(now))
         lines = [f"{c}\t{t}\t{n}\n" for n, (c, t) in sorted(data.items())]
         fsutil.atomic_write(paths.recent_path(), "".join(lines).encode())

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from awsprompt.secrets.vault.base import Backend, DataCipher, KeyInfo, LongTermKey, key_fingerprint
 from awsprompt.secrets.vault.filevault import FileVault
 from awsprompt.secrets.vault.keyringvault import KeyringVault
+
+if TYPE_CHECKING:
+    from awsprompt.context import Context
 
 __all__ = [
     "Backend",
@@ -19,13 +24,13 @@ __all__ = [
 ]
 
 
-Vault = FileVault | KeyringVault
+# Every caller sees the one interface; the CLI's vault commands that need more (the
+# agent hand-over of a typed key) check for FileVault explicitly.
+Vault = Backend
 
 
-def open_vault() -> Vault:
+def open_vault(ctx: Context) -> Vault:
     """The backend chosen by `backend:` in settings or AWSPROMPT_BACKEND (default: file)."""
-    from awsprompt.config import settings
-
-    if settings.load().backend == "keyring":
-        return KeyringVault()
-    return FileVault()
+    if ctx.settings.backend == "keyring":
+        return KeyringVault(ctx)
+    return FileVault(ctx)

@@ -8,42 +8,29 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from awsprompt import fsutil, paths
+from awsprompt import fsutil
 from awsprompt.errors import NotInVault, VaultDamaged, WrongPassphrase
 from awsprompt.secrets import crypto
-from awsprompt.secrets.vault.base import DataCipher, KeyInfo, LongTermKey
+from awsprompt.secrets.vault.base import (
+    DataCipher,
+    KeyInfo,
+    LocalCipher,
+    LongTermKey,
+    index_entry,
+    info_from_entry,
+    key_from_record,
+    key_to_record,
+)
+
+if TYPE_CHECKING:
+    from awsprompt.context import Context
 
 MAGIC = b"AWSPROMPT-VAULT/1\n"
 FORMAT_VERSION = 1
 LOCK_TIMEOUT = 30.0
-
-
-class LocalCipher:
-    """A DataCipher holding the data key in this process."""
-
-    def __init__(self, data_key: bytes) -> None:
-        self._key = data_key
-
-    def seal(self, purpose: str, plaintext: bytes, aad: bytes) -> tuple[bytes, bytes]:
-        """Encrypt under the PURPOSE subkey."""
-        return crypto.seal(crypto.subkey(self._key, purpose), plaintext, aad)
-
-    def unseal(self, purpose: str, nonce: bytes, ciphertext: bytes, aad: bytes) -> bytes | None:
-        """Decrypt under the PURPOSE subkey."""
-        return crypto.unseal(crypto.subkey(self._key, purpose), nonce, ciphertext, aad)
-
-    def check_value(self) -> str:
-        """A value that identifies the key without revealing it."""
-        return key_check(self._key)
-
-
-def key_check(data_key: bytes) -> str:
-    """Non-secret identifier of a data key, stored in the header."""
-    return hmac.new(crypto.subkey(data_key, "check"), b"awsprompt", hashlib.sha256).hexdigest()[:32]
 
 
 def _wrap_aad(kdf: dict[str, Any]) -> bytes:
@@ -102,12 +89,7 @@ class _Document:
         out = {}
         try:
             for name, meta in raw.items():
-                out[name] = KeyInfo(
-                    name=name,
-                    added=datetime.fromisoformat(meta["added"]),
-                    key_id_tail=str(meta["key_id_tail"]),
-                    fingerprint=str(meta["fingerprint"]),
-                )
+                out[name] = info_from_entry(name, meta)
         except (KeyError, TypeError, ValueError):
             raise VaultDamaged("the vault index is malformed") from None
         return out
@@ -120,17 +102,22 @@ class FileVault:
 
     def __init__(
         self,
+        ctx: Context,
         path: Path | None = None,
         passphrase: Callable[[bool], str] | None = None,
         agent: Callable[[str], DataCipher | None] | None = None,
-        offer_agent: bool = True,
     ) -> None:
-        self.path = path or paths.vault_path()
-        self._ask = passphrase or _default_passphrase
-        self._agent = agent or _default_agent
-        self._offer = _offer_agent if offer_agent else None
+        self.ctx = ctx
+        self.path = path or ctx.paths.vault_path()
+        self._ask = passphrase or self._default_passphrase
+        self._agent = agent or ctx.agent.cipher_for
         self._cipher: DataCipher | None = None
         self._passphrase: str | None = None
+
+    def _default_passphrase(self, creating: bool) -> str:
+        from awsprompt.secrets.passphrase import get_passphrase
+
+        return get_passphrase(self.ctx, creating=creating)
 
     @property
     def where(self) -> str:
@@ -158,6 +145,13 @@ class FileVault:
         doc = self._read()
         return doc.index() if doc else {}
 
+    def kdf_params(self) -> crypto.KdfParams:
+        """The header's (bounded) Argon2id parameters; NotInVault when there is no vault."""
+        doc = self._read()
+        if doc is None:
+            raise NotInVault("the vault does not exist yet")
+        return _old_params(doc)
+
     def _unlock(self, doc: _Document) -> DataCipher:
         if self._cipher is not None:
             return self._cipher
@@ -168,12 +162,11 @@ class FileVault:
             return agent_cipher
         passphrase = self._ask(False)
         data_key = _unwrap(doc, passphrase)
-        if data_key is None and _came_from_keychain(passphrase):
-            # A stale passphrase in the keychain: ask once; the offer hook then updates it.
-            from awsprompt import tty
-
-            tty.warn("the vault passphrase stored in the OS keychain does not open the vault")
-            passphrase = tty.ask("Passphrase for the awsprompt vault: ", secret=True)
+        if data_key is None and self._came_from_keychain(passphrase):
+            # A stale passphrase in the keychain: ask once; the unlock hook then updates it.
+            ui = self.ctx.ui
+            ui.warn("the vault passphrase stored in the OS keychain does not open the vault")
+            passphrase = ui.ask("Passphrase for the awsprompt vault: ", secret=True)
             data_key = _unwrap(doc, passphrase)
         if data_key is None:
             raise WrongPassphrase(
@@ -182,9 +175,19 @@ class FileVault:
             )
         self._passphrase = passphrase
         self._cipher = LocalCipher(data_key)
-        if self._offer:
-            self._offer(data_key, passphrase)
+        if self.ctx.unlock_hook is not None:
+            self.ctx.unlock_hook(data_key, passphrase)
         return self._cipher
+
+    def _came_from_keychain(self, passphrase: str) -> bool:
+        """True when PASSPHRASE is the keychain's copy and a terminal could give another."""
+        from awsprompt.secrets import passphrase as sources
+
+        return (
+            sources.from_environment(self.ctx) is None
+            and self.ctx.ui.has_terminal()
+            and sources.from_keyring(self.ctx) == passphrase
+        )
 
     def _entries(self, doc: _Document) -> dict[str, dict[str, str]]:
         cipher = self._unlock(doc)
@@ -207,14 +210,14 @@ class FileVault:
                 f"no keys for profile {profile!r} in the vault",
                 hint=f"add them with `awsprompt add {profile}`",
             )
-        return _key_from_json(self._entries(doc)[profile])
+        return key_from_record(self._entries(doc)[profile])
 
     def all_keys(self) -> dict[str, LongTermKey]:
         """Decrypt and return every stored key."""
         doc = self._read()
         if doc is None:
             return {}
-        return {n: _key_from_json(e) for n, e in self._entries(doc).items()}
+        return {n: key_from_record(e) for n, e in self._entries(doc).items()}
 
     def cipher(self) -> DataCipher:
         """Unlock and return the data-key cipher (used by the session cache)."""
@@ -234,7 +237,7 @@ class FileVault:
     # -- writing ---------------------------------------------------------------------
     def put(self, profile: str, key: LongTermKey) -> None:
         """Store or replace PROFILE's key."""
-        self._modify(lambda entries: entries.__setitem__(profile, _key_to_json(key)))
+        self._modify(lambda entries: entries.__setitem__(profile, key_to_record(key)))
 
     def delete(self, profile: str) -> None:
         """Remove PROFILE's key."""
@@ -248,7 +251,7 @@ class FileVault:
 
     def put_many(self, keys: dict[str, LongTermKey]) -> None:
         """Store several keys in one write."""
-        self._modify(lambda entries: entries.update({n: _key_to_json(k) for n, k in keys.items()}))
+        self._modify(lambda entries: entries.update({n: key_to_record(k) for n, k in keys.items()}))
 
     def _modify(self, change: Callable[[dict[str, dict[str, str]]], None]) -> None:
         folder = fsutil.ensure_private_dir(self.path.parent)
@@ -267,7 +270,8 @@ class FileVault:
         cipher = self._cipher
         assert cipher is not None
         if isinstance(cipher, LocalCipher) and self._passphrase is not None:
-            params = crypto.default_params() if old is None else _old_params(old)
+            test_kdf = self.ctx.env.flag("AWSPROMPT_INSECURE_TEST_KDF")
+            params = crypto.default_params(test_kdf=test_kdf) if old is None else _old_params(old)
             salt = os.urandom(crypto.SALT_LEN)
             kdf = {**params.to_json(), "salt": crypto.b64e(salt)}
             kek = crypto.derive_key(self._passphrase, salt, params)
@@ -281,14 +285,7 @@ class FileVault:
                 old.header["wrapped_key"],
                 old.header["check"],
             )
-        index = {
-            name: {
-                "added": e["added"],
-                "key_id_tail": e["access_key_id"][-4:],
-                "fingerprint": _key_from_json(e).fingerprint,
-            }
-            for name, e in sorted(entries.items())
-        }
+        index = {name: index_entry(e) for name, e in sorted(entries.items())}
         header = {
             "version": FORMAT_VERSION,
             "cipher": "AES-256-GCM",
@@ -304,7 +301,7 @@ class FileVault:
         data = body + b"sha256:" + hashlib.sha256(body).hexdigest().encode() + b"\n"
         fsutil.atomic_write(self.path, data)
         names = "".join(f"{n}\n" for n in sorted(entries))
-        fsutil.atomic_write(paths.vault_names_path(), names.encode())
+        fsutil.atomic_write(self.ctx.paths.vault_names_path(), names.encode())
 
 
 def _unwrap(doc: _Document, passphrase: str) -> bytes | None:
@@ -322,75 +319,5 @@ def _unwrap(doc: _Document, passphrase: str) -> bytes | None:
     )
 
 
-def _came_from_keychain(passphrase: str) -> bool:
-    """True when PASSPHRASE is the keychain's copy and a terminal could give another."""
-    from awsprompt import tty
-    from awsprompt.secrets import passphrase as sources
-
-    return (
-        sources.from_environment() is None
-        and tty.has_terminal()
-        and sources.from_keyring() == passphrase
-    )
-
-
 def _old_params(doc: _Document) -> crypto.KdfParams:
     return crypto.KdfParams.from_json(doc.header["kdf"])
-
-
-def _key_to_json(key: LongTermKey) -> dict[str, str]:
-    return {
-        "access_key_id": key.access_key_id,
-        "secret_access_key": key.secret_access_key,
-        "added": key.added.astimezone(timezone.utc).isoformat(timespec="seconds"),
-        "notes": key.notes,
-    }
-
-
-def _key_from_json(data: dict[str, str]) -> LongTermKey:
-    return LongTermKey(
-        access_key_id=data["access_key_id"],
-        secret_access_key=data["secret_access_key"],
-        added=datetime.fromisoformat(data["added"]),
-        notes=data.get("notes", ""),
-    )
-
-
-def _default_passphrase(creating: bool) -> str:
-    from awsprompt.secrets.passphrase import get_passphrase
-
-    return get_passphrase(creating=creating)
-
-
-def _default_agent(check: str) -> DataCipher | None:
-    from awsprompt.secrets import agentclient
-
-    return agentclient.cipher_for(check)
-
-
-def _offer_agent(data_key: bytes, typed: str) -> None:
-    """After a typed passphrase, offer to keep the key in the agent (settings: agent.offer)."""
-    from awsprompt import tty
-    from awsprompt.config import settings
-    from awsprompt.durations import format_left
-    from awsprompt.secrets import agentclient, passphrase
-
-    if passphrase.from_environment() is not None:
-        return
-    conf = settings.load()
-    if conf.keyring_passphrase and passphrase.from_keyring() != typed:
-        from awsprompt.secrets.vault.keyringvault import store_passphrase
-
-        store_passphrase(typed)
-        tty.info("Stored the vault passphrase in the OS keychain (keyring_passphrase: true).")
-        return
-    if os.environ.get("AWSPROMPT_NO_AGENT") == "1" or conf.keyring_passphrase:
-        return
-    if not conf.agent_offer or not tty.has_terminal() or agentclient.status() is not None:
-        return
-    question = (
-        "Keep the vault unlocked in the background (forgets after"
-        f" {format_left(conf.agent_idle_ttl)} idle, {format_left(conf.agent_max_ttl)} at most)?"
-    )
-    if tty.confirm(question):
-        agentclient.start(data_key, conf.agent_idle_ttl, conf.agent_max_ttl)

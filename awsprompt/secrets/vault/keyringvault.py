@@ -6,29 +6,27 @@ import base64
 import contextlib
 import json
 import os
-from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from awsprompt import fsutil, paths
-from awsprompt.errors import ConfigError, NotInVault
-from awsprompt.secrets.vault.base import DataCipher, KeyInfo, LongTermKey, key_fingerprint
+from awsprompt import fsutil
+from awsprompt.errors import NotInVault
+from awsprompt.secrets.keychain import keyring_module as _keyring
+from awsprompt.secrets.vault.base import (
+    DataCipher,
+    KeyInfo,
+    LocalCipher,
+    LongTermKey,
+    index_entry,
+    info_from_entry,
+    key_from_record,
+    key_to_record,
+)
+
+if TYPE_CHECKING:
+    from awsprompt.context import Context
 
 SERVICE = "awsprompt"
 CACHE_KEY_USER = "__session_cache_key__"
-PASSPHRASE_SERVICE = "awsprompt-vault"  # noqa: S105 - a keychain item name, not a secret
-PASSPHRASE_USER = "passphrase"  # noqa: S105 - a keychain item name, not a secret
-
-
-def _keyring() -> Any:
-    try:
-        import keyring
-        import keyring.errors
-    except ImportError:
-        raise ConfigError(
-            "the keyring backend needs the keyring package",
-            hint="pip install 'awsprompt[keyring]' (./install.sh does it for you)",
-        ) from None
-    return keyring
 
 
 class KeyringVault:
@@ -37,8 +35,9 @@ class KeyringVault:
     name = "keyring"
     where = "the OS keychain"
 
-    def __init__(self) -> None:
-        self.index_path = paths.state_dir() / "keyring-index.json"
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.index_path = ctx.paths.keyring_index_path()
 
     def exists(self) -> bool:
         """True once a key has been stored."""
@@ -50,12 +49,7 @@ class KeyringVault:
             raw = json.loads(fsutil.read_private(self.index_path))
         except FileNotFoundError:
             return {}
-        return {
-            name: KeyInfo(
-                name, datetime.fromisoformat(m["added"]), m["key_id_tail"], m["fingerprint"]
-            )
-            for name, m in raw.items()
-        }
+        return {name: info_from_entry(name, m) for name, m in raw.items()}
 
     def get(self, profile: str) -> LongTermKey:
         """Read PROFILE's item from the keychain."""
@@ -65,22 +59,11 @@ class KeyringVault:
                 f"no keys for profile {profile!r} in the OS keychain",
                 hint=f"add them with `awsprompt add {profile}`",
             )
-        data = json.loads(raw)
-        return LongTermKey(
-            data["access_key_id"],
-            data["secret_access_key"],
-            datetime.fromisoformat(data["added"]),
-            data.get("notes", ""),
-        )
+        return key_from_record(json.loads(raw))
 
     def put(self, profile: str, key: LongTermKey) -> None:
         """Store PROFILE's keys as a keychain item and update the index."""
-        item = {
-            "access_key_id": key.access_key_id,
-            "secret_access_key": key.secret_access_key,
-            "added": key.added.astimezone(timezone.utc).isoformat(timespec="seconds"),
-            "notes": key.notes,
-        }
+        item = key_to_record(key)
         _keyring().set_password(SERVICE, profile, json.dumps(item))
         self._update_index(profile, item)
 
@@ -104,7 +87,7 @@ class KeyringVault:
         self._update_index(profile, None)
 
     def _update_index(self, profile: str, item: dict[str, str] | None) -> None:
-        folder = fsutil.ensure_private_dir(paths.state_dir())
+        folder = fsutil.ensure_private_dir(self.ctx.paths.state_dir())
         with fsutil.file_lock(folder / "vault.lock", 30, "keyring index"):
             raw: dict[str, Any] = {}
             if self.index_path.exists():
@@ -112,32 +95,16 @@ class KeyringVault:
             if item is None:
                 raw.pop(profile, None)
             else:
-                raw[profile] = {
-                    "added": item["added"],
-                    "key_id_tail": item["access_key_id"][-4:],
-                    "fingerprint": key_fingerprint(item["access_key_id"]),
-                }
+                raw[profile] = index_entry(item)
             fsutil.atomic_write(self.index_path, json.dumps(raw, sort_keys=True).encode())
             names = "".join(f"{n}\n" for n in sorted(raw))
-            fsutil.atomic_write(paths.vault_names_path(), names.encode())
+            fsutil.atomic_write(self.ctx.paths.vault_names_path(), names.encode())
 
     def cipher(self) -> DataCipher:
         """A session-cache cipher whose random key is itself a keychain item."""
-        from awsprompt.secrets.vault.filevault import LocalCipher
-
         kr = _keyring()
         raw = kr.get_password(SERVICE, CACHE_KEY_USER)
         if raw is None:
             raw = base64.b64encode(os.urandom(32)).decode()
             kr.set_password(SERVICE, CACHE_KEY_USER, raw)
         return LocalCipher(base64.b64decode(raw))
-
-
-def stored_passphrase() -> str | None:
-    """The file vault's passphrase from the keychain (keyring_passphrase: true)."""
-    return _keyring().get_password(PASSPHRASE_SERVICE, PASSPHRASE_USER)
-
-
-def store_passphrase(value: str) -> None:
-    """Keep the file vault's passphrase in the keychain."""
-    _keyring().set_password(PASSPHRASE_SERVICE, PASSPHRASE_USER, value)

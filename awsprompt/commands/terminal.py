@@ -1,4 +1,4 @@
-"""Prompts on the controlling terminal, never on stdout (which may be captured)."""
+"""The terminal UI: prompts on /dev/tty (never stdout, which may be captured), notes on stderr."""
 
 from __future__ import annotations
 
@@ -92,3 +92,30 @@ def info(message: str) -> None:
     """Progress or status text for a person: stderr."""
     sys.stderr.write(f"{message}\n")
     sys.stderr.flush()
+
+
+class TerminalUI:
+    """The `awsprompt.ui.UI` of a real run: /dev/tty for questions, stderr for messages."""
+
+    def __init__(self) -> None:
+        self._warned: set[str] = set()
+
+    def has_terminal(self) -> bool:
+        """True when /dev/tty can be opened."""
+        return has_terminal()
+
+    def ask(self, prompt: str, *, secret: bool = False) -> str:
+        """Ask on /dev/tty."""
+        return ask(prompt, secret=secret)
+
+    def confirm(self, prompt: str, *, default: bool = True) -> bool:
+        """Yes/no on /dev/tty."""
+        return confirm(prompt, default=default)
+
+    def warn(self, message: str, *, once_key: str | None = None) -> None:
+        """'awsprompt: warning: MESSAGE' on stderr."""
+        warn(message, once_key=once_key)
+
+    def info(self, message: str) -> None:
+        """MESSAGE on stderr."""
+        info(message)
