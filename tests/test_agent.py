@@ -9,6 +9,7 @@ import re
 import resource
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -21,8 +22,9 @@ import pexpect
 import pytest
 from conftest import PASSPHRASE, ROOT, MotoServer, Sandbox, app, cli
 
+from awsprompt.clock import FakeClock
 from awsprompt.errors import ExitCode
-from awsprompt.secrets import agentclient
+from awsprompt.secrets.agent import Agent
 from awsprompt.secrets.vault.base import key_check
 from awsprompt.secrets.vault.filevault import FileVault
 
@@ -346,40 +348,64 @@ def test_connection_from_another_uid_is_refused(shared_runtime: Path, agent: Pat
 # --- time-outs and lock -------------------------------------------------------------------
 
 
-def test_idle_timeout_wipes_the_key_and_stops_the_agent(sandbox: Sandbox, agent: Path) -> None:
-    """An agent unused for its idle time forgets the key, exits and removes its socket."""
-    started = time.monotonic()
-    app().agent.start(os.urandom(32), idle=1.0, absolute=30.0)
-    pid = the_agent()
-    assert app().agent.status() is not None
-    assert wait_for(lambda: app().agent.status() is None)
-    assert time.monotonic() - started >= 0.9
-    assert wait_for(lambda: not alive(pid))
-    assert not app().agent.socket_path().exists()
+def _agent_at(clock: FakeClock, idle: float, absolute: float) -> tuple[Agent, socket.socket]:
+    """An in-process Agent on a real socket, on CLOCK (tests move time, nothing sleeps)."""
+    folder = app().paths.runtime_dir()
+    folder.mkdir(mode=0o700, exist_ok=True)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(folder / "probe.sock"))
+    server.listen(1)
+    return Agent(os.urandom(32), folder / "probe.sock", idle, absolute, clock), server
 
 
-def test_absolute_timeout_expires_even_while_in_use(sandbox: Sandbox, agent: Path) -> None:
+def _seal(agent: Agent) -> None:
+    reply = agent.handle({"op": "seal", "purpose": "vault", "plaintext": "eA==", "aad": ""})
+    assert reply["ok"] is True
+
+
+def test_idle_timeout_wipes_the_key(sandbox: Sandbox) -> None:
+    """An agent unused for its idle time forgets the key and its serve loop ends."""
+    clock = FakeClock()
+    agent, server = _agent_at(clock, idle=60.0, absolute=3600.0)
+    with server:
+        assert agent.handle({"op": "status"})["ok"] is True
+        clock.advance(59)
+        assert not agent.expired()
+        clock.advance(2)
+        assert agent.expired()
+        agent.serve(server)  # returns at once: the time is up
+    assert agent.handle({"op": "status"}) == {"ok": False, "error": "locked"}
+
+
+def test_absolute_timeout_expires_even_while_in_use(sandbox: Sandbox) -> None:
     """Requests reset the idle timer but not the absolute limit."""
-    app().agent.start(os.urandom(32), idle=30.0, absolute=1.5)
-    pid = the_agent()
-    cipher = agentclient.AgentCipher(app().agent)
-    deadline = time.monotonic() + 1.0
-    while time.monotonic() < deadline:
-        nonce, ct = cipher.seal("vault", b"x", b"aad")
-        assert cipher.unseal("vault", nonce, ct, b"aad") == b"x"
-        time.sleep(0.1)
-    assert wait_for(lambda: app().agent.status() is None, timeout=3.0)
-    assert wait_for(lambda: not alive(pid))
+    clock = FakeClock()
+    agent, server = _agent_at(clock, idle=60.0, absolute=300.0)
+    with server:
+        for _ in range(10):
+            clock.advance(29)
+            _seal(agent)
+        assert not agent.expired()  # 290 s, each request within the idle time
+        clock.advance(11)
+        assert agent.expired()
+        agent.serve(server)
+    assert agent.handle({"op": "status"})["ok"] is False
 
 
-def test_requests_keep_an_idle_agent_alive(sandbox: Sandbox, agent: Path) -> None:
+def test_requests_keep_an_idle_agent_alive(sandbox: Sandbox) -> None:
     """Seal/unseal requests restart the idle timer; status requests alone do not."""
-    app().agent.start(os.urandom(32), idle=1.0, absolute=30.0)
-    cipher = agentclient.AgentCipher(app().agent)
-    for _ in range(4):
-        time.sleep(0.5)
-        cipher.seal("session-cache", b"x", b"")
-    assert app().agent.status() is not None
+    clock = FakeClock()
+    agent, server = _agent_at(clock, idle=60.0, absolute=3600.0)
+    with server:
+        for _ in range(4):
+            clock.advance(45)
+            _seal(agent)
+        assert not agent.expired()  # 180 s in all, never 60 s unused
+        clock.advance(45)
+        assert agent.handle({"op": "status"})["ok"] is True
+        clock.advance(20)  # 65 s since the last seal: the status request did not count
+        assert agent.expired()
+        assert agent.handle({"op": "status"})["ok"] is False
 
 
 def test_lock_wipes_the_key_and_stops_the_agent(

@@ -73,10 +73,17 @@ class Agent:
         now = self.clock.monotonic()
         return self.last_used + self.idle - now, self.deadline - now
 
+    def expired(self) -> bool:
+        """True once the idle or the absolute time-out has passed (or the key is wiped)."""
+        return not self._key or min(self.seconds_left()) <= 0
+
     def handle(self, request: dict[str, Any]) -> dict[str, Any]:
         """Answer one request."""
         from awsprompt.secrets import crypto
 
+        if self.expired():
+            self.wipe()
+            return {"ok": False, "error": "locked"}
         op = request.get("op")
         idle_left, abs_left = self.seconds_left()
         if op == "status":
@@ -105,11 +112,10 @@ class Agent:
     def serve(self, server: socket.socket, wake: socket.socket | None = None) -> None:
         """Answer requests until the key is wiped or a time-out passes (WAKE: signal fd)."""
         while self._key:
-            idle_left, abs_left = self.seconds_left()
-            wait = min(idle_left, abs_left)
-            if wait <= 0:
+            if self.expired():
                 self.wipe()
                 break
+            wait = min(self.seconds_left())
             watched = [server, wake] if wake is not None else [server]
             ready, _, _ = select.select(watched, [], [], min(wait, 60.0))
             if wake is not None and wake in ready:
