@@ -5,6 +5,8 @@
 #
 # Loading prints nothing, reads no input, forks nothing and never exits.
 # Sources are split by concern under lib/:
+#   contract.zsh  generated from the Python package: variable lists, exit codes,
+#                 the profile-name rule, the state folder (do not edit)
 #   settings.zsh  public AWSPROMPT_* settings (guarded defaults) and config helpers
 #   profiles.zsh  profile-name discovery with an mtime/size cache (completion, picker)
 #   use.zsh       aws-use / aws-unuse and the NUL-record protocol parser
@@ -14,6 +16,7 @@
 0=${(%):-%N}
 typeset -g _awsprompt_dir=${0:A:h}
 
+source "$_awsprompt_dir/lib/contract.zsh"
 source "$_awsprompt_dir/lib/settings.zsh"
 source "$_awsprompt_dir/lib/profiles.zsh"
 source "$_awsprompt_dir/lib/use.zsh"

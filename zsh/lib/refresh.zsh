@@ -48,7 +48,7 @@ _awsprompt_refresh() {
   if [[ $_awsprompt_hint_key != $key ]]; then
     _awsprompt_hint_key=$key
     local why="exit $rc"
-    (( rc == _awsprompt_exit_need_mfa )) && why="a new MFA code is needed"
+    (( rc == _awsprompt_exit_mfa_required )) && why="a new MFA code is needed"
     (( rc == 0 )) && why="unexpected output"
     print -u2 -r -- "awsprompt: could not refresh ${(q+)profile} ($why); run: aws-use ${(q+)profile}"
   fi
