@@ -1,7 +1,9 @@
 # Profile names from ~/.aws/config, ~/.aws/credentials and $state/vault.names,
 # parsed in pure zsh and cached per file on (inode, mtime, size).
 
-typeset -gA _awsprompt_names_stamp _awsprompt_names_cache
+# FILE -> "inode:mtime:size" when parsed, and the names found (NUL-separated).
+(( ${+_awsprompt_names_stamp} )) || typeset -gA _awsprompt_names_stamp
+(( ${+_awsprompt_names_cache} )) || typeset -gA _awsprompt_names_cache
 
 # _awsprompt_valid_name NAME: the rule of names.py (contract.zsh): at most
 # _awsprompt_name_max characters of _awsprompt_name_chars, the first one of

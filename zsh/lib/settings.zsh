@@ -28,8 +28,11 @@ zmodload -F zsh/stat b:zstat 2>/dev/null
 
 # Settings that may also come from the user's YAML file (sent by Python as
 # `set _awsprompt_cfg_*` records; names and defaults from contract.zsh).  A value
-# set in zsh before loading wins; we remember which ones the user set.
-typeset -gA _awsprompt_user_set
+# set in zsh wins: we remember which ones the user set.  On the first load that is
+# every one already set; on a reload (`source ~/.zshrc`) our own defaults are
+# still set, so only a value that differs from the default counts, and marks
+# made earlier stay.
+(( ${+_awsprompt_user_set} )) || typeset -gA _awsprompt_user_set
 () {
   emulate -L zsh
   local -i i
@@ -37,7 +40,9 @@ typeset -gA _awsprompt_user_set
   for (( i = 1; i <= $#_awsprompt_cfg_settings; i++ )); do
     var=AWSPROMPT_$_awsprompt_cfg_settings[i]
     if (( ${(P)+var} )); then
-      _awsprompt_user_set[$_awsprompt_cfg_settings[i]]=1
+      if (( ! ${+_awsprompt_loaded} )) || [[ ${(P)var} != "$_awsprompt_cfg_defaults[i]" ]]; then
+        _awsprompt_user_set[$_awsprompt_cfg_settings[i]]=1
+      fi
     else
       typeset -g -- "$var=$_awsprompt_cfg_defaults[i]"
     fi

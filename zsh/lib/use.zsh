@@ -6,18 +6,20 @@
 # We validate every record (names from the lists in contract.zsh) before applying
 # any, never eval anything, and keep secrets only in locals.
 
-# Previous profile (for `aws-use -`) and the options of the last switch (reused
-# by auto-refresh; never the MFA code).
-typeset -g _awsprompt_prev_profile=
-typeset -ga _awsprompt_last_opts=()
-# Names exported by the last successful switch.
-typeset -ga _awsprompt_exported=()
-# 1 when the previous profile was used with --server (`aws-use -` does so again).
-typeset -gi _awsprompt_prev_server=0
-# The endpoint this shell started (not exported; used where /proc is unavailable).
-typeset -g _awsprompt_server_pid=
+# State kept across a reload of the plugin (`source ~/.zshrc`):
+# the previous profile (for `aws-use -`) and the options of the last switch
+# (reused by auto-refresh; never the MFA code),
+(( ${+_awsprompt_prev_profile} )) || typeset -g _awsprompt_prev_profile=
+(( ${+_awsprompt_last_opts} )) || typeset -ga _awsprompt_last_opts=()
+# the names exported by the last successful switch (empty: not set up by aws-use),
+(( ${+_awsprompt_exported} )) || typeset -ga _awsprompt_exported=()
+# 1 when the previous profile was used with --server (`aws-use -` does so again),
+(( ${+_awsprompt_prev_server} )) || typeset -gi _awsprompt_prev_server=0
+# the endpoint this shell started (not exported; used where /proc is unavailable).
+(( ${+_awsprompt_server_pid} )) || typeset -g _awsprompt_server_pid=
 
 _awsprompt_usage() {
+  emulate -L zsh
   print -u2 -r -- "usage: aws-use [--server] PROFILE [--duration D] [--region R] [--mfa-token CODE]
        aws-use            pick a profile (fzf or a numbered menu)
        --server           serve credentials from a local endpoint that renews them
