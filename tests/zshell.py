@@ -1,7 +1,8 @@
 """A real interactive zsh in a pty (pexpect) with the awsprompt plugin loaded.
 
 Each shell gets its own ZDOTDIR with a .zshrc that sources the plugin and runs
-compinit with a dump file.  Synchronisation uses invisible OSC title sequences
+compinit with a dump file; sourcing that .zshrc again (a reload) is safe, also
+under `setopt ksh_arrays`.  Synchronisation uses invisible OSC title sequences
 printed by a preexec hook (start of a command) and a precmd hook (end, with the
 exit status), so echoed input never matches.  Every byte read is also fed to a
 pyte screen, for tests that look at the screen as a person would.
@@ -40,8 +41,8 @@ source {plugin}
 _t_status() {{ _t_st=$? }}
 _t_ready() {{ print -rn -- $'\e]2;@@READY'$_t_st$'@@\a' }}
 _t_start() {{ print -rn -- $'\e]2;@@START@@\a' }}
-precmd_functions=(_t_status $precmd_functions _t_ready)
-preexec_functions+=(_t_start)
+precmd_functions=(_t_status "${{(@)${{(@)precmd_functions[@]:#_t_status}}:#_t_ready}}" _t_ready)
+preexec_functions=("${{(@)preexec_functions[@]:#_t_start}}" _t_start)
 """
 
 COMPINIT = "autoload -Uz compinit && compinit -u -d $ZDOTDIR/.zcompdump"

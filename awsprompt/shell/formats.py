@@ -23,6 +23,12 @@ SET_VARS = (
     "AWS_CONTAINER_AUTHORIZATION_TOKEN",
     "AWSPROMPT_SERVER_PID",
 )
+# Exported only by `serve` (aws-use --server), never with keys: the endpoint and its pid.
+SERVER_VARS = (
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWSPROMPT_SERVER_PID",
+)
 # Removed because they conflict with the credentials we set.
 CONFLICTING_VARS = (
     "AWS_PROFILE",

@@ -1,11 +1,18 @@
 # Profile names from ~/.aws/config, ~/.aws/credentials and $state/vault.names,
 # parsed in pure zsh and cached per file on (inode, mtime, size).
 
-typeset -gA _awsprompt_names_stamp _awsprompt_names_cache
+# FILE -> "inode:mtime:size" when parsed, and the names found (NUL-separated).
+(( ${+_awsprompt_names_stamp} )) || typeset -gA _awsprompt_names_stamp
+(( ${+_awsprompt_names_cache} )) || typeset -gA _awsprompt_names_cache
 
-# _awsprompt_valid_name NAME: the strict profile-name charset, no leading '-'.
+# _awsprompt_valid_name NAME: the rule of names.py (contract.zsh): at most
+# _awsprompt_name_max characters of _awsprompt_name_chars, the first one of
+# _awsprompt_name_first (no leading '-').  Characters from a parameter are
+# literal inside [...], so the sets need no escaping.
 _awsprompt_valid_name() {
-  [[ -n $1 && $1 != -* && $1 != *[^A-Za-z0-9._@+=,-]* ]]
+  emulate -L zsh
+  (( $#1 && $#1 <= _awsprompt_name_max )) &&
+    [[ $1 == [$_awsprompt_name_first]* && $1 != *[^$_awsprompt_name_chars]* ]]
 }
 
 # _awsprompt_file_names FILE KIND -> reply: names in FILE (KIND: config,
@@ -65,7 +72,7 @@ _awsprompt_profile_names() {
   _awsprompt_file_names "${AWS_SHARED_CREDENTIALS_FILE:-$HOME/.aws/credentials}" credentials
   all+=("${reply[@]}")
   _awsprompt_state_dir
-  _awsprompt_file_names "$REPLY/vault.names" list; all+=("${reply[@]}")
+  _awsprompt_file_names "$REPLY/$_awsprompt_vault_names_file" list; all+=("${reply[@]}")
   reply=("${(@o)all}")
 }
 
@@ -79,7 +86,7 @@ _awsprompt_ranked_names() {
   local -A score
   _awsprompt_profile_names; known=("${reply[@]}")
   _awsprompt_state_dir
-  local recent=$REPLY/recent
+  local recent=$REPLY/$_awsprompt_recent_file
   if [[ -r $recent ]]; then
     for line in "${(@f)$(<$recent)}"; do
       fields=("${(@ps:\t:)line}")

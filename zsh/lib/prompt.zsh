@@ -6,21 +6,26 @@
 #   _awsprompt_prompt  the coloured, %-escaped prompt string
 #   _awsprompt_left    seconds left (empty: no expiry known)
 
-typeset -g _awsprompt_text= _awsprompt_state= _awsprompt_prompt= _awsprompt_left=
-typeset -g _awsprompt_rprompt=
-typeset -g _awsprompt_sched=    # non-empty while a countdown event is pending
+# Each is declared only when missing, so reloading the plugin keeps its value.
+(( ${+_awsprompt_text} )) || typeset -g _awsprompt_text=
+(( ${+_awsprompt_state} )) || typeset -g _awsprompt_state=
+(( ${+_awsprompt_prompt} )) || typeset -g _awsprompt_prompt=
+(( ${+_awsprompt_left} )) || typeset -g _awsprompt_left=
+(( ${+_awsprompt_rprompt} )) || typeset -g _awsprompt_rprompt=   # what RPROMPT shows
+(( ${+_awsprompt_sched} )) || typeset -g _awsprompt_sched=  # non-empty: a countdown event is pending
 
 # Shown after the profile in --server mode (the endpoint renews the credentials,
 # so there is no countdown): ↻ in a UTF-8 locale, else `auto`.  Set before
 # loading to change it ('' shows nothing).
-if (( ! ${+AWSPROMPT_SERVER_MARKER} )); then
-  if [[ ${(L)${LC_ALL:-${LC_CTYPE:-${LANG-}}}} == *utf-8* ||
-        ${(L)${LC_ALL:-${LC_CTYPE:-${LANG-}}}} == *utf8* ]]; then
+(( ${+AWSPROMPT_SERVER_MARKER} )) || () {
+  emulate -L zsh
+  local locale=${(L)${LC_ALL:-${LC_CTYPE:-${LANG-}}}}
+  if [[ $locale == *utf-8* || $locale == *utf8* ]]; then
     typeset -g AWSPROMPT_SERVER_MARKER='↻'
   else
     typeset -g AWSPROMPT_SERVER_MARKER=auto
   fi
-fi
+}
 
 # _awsprompt_compute: fill the variables above from AWSPROMPT_PROFILE,
 # AWSPROMPT_ACCOUNT(_ALIAS), AWS_REGION, AWSPROMPT_EXPIRES and (--server)
@@ -110,6 +115,7 @@ _awsprompt_rprompt_setup() {
 
 # _awsprompt_update: recompute, then (re)schedule the live countdown.
 _awsprompt_update() {
+  emulate -L zsh
   _awsprompt_compute
   [[ $AWSPROMPT_RPROMPT == true ]] && _awsprompt_rprompt_setup
   [[ $AWSPROMPT_LIVE == true || -n $_awsprompt_sched ]] && _awsprompt_schedule
@@ -151,5 +157,6 @@ prompt_awsprompt() {
   p10k segment -s "$_awsprompt_state" -t "${_awsprompt_text//\%/%%}"
 }
 instant_prompt_awsprompt() {
+  emulate -L zsh
   prompt_awsprompt
 }

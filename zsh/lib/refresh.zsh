@@ -1,10 +1,13 @@
 # precmd hook: refresh credentials shortly before they expire, without ever
 # prompting (--no-prompt, stdin from /dev/null), and back off after a failure.
 
-typeset -gi _awsprompt_refresh_next=0
-typeset -g _awsprompt_hint_key=
+# No refresh attempt before this time (a back-off after a failure); the session
+# ("PROFILE:EXPIRES") the last hint was printed for.  Kept across a reload.
+(( ${+_awsprompt_refresh_next} )) || typeset -gi _awsprompt_refresh_next=0
+(( ${+_awsprompt_hint_key} )) || typeset -g _awsprompt_hint_key=
 
 _awsprompt_refresh_reset() {
+  emulate -L zsh
   _awsprompt_refresh_next=0
 }
 
@@ -48,7 +51,7 @@ _awsprompt_refresh() {
   if [[ $_awsprompt_hint_key != $key ]]; then
     _awsprompt_hint_key=$key
     local why="exit $rc"
-    (( rc == _awsprompt_exit_need_mfa )) && why="a new MFA code is needed"
+    (( rc == _awsprompt_exit_mfa_required )) && why="a new MFA code is needed"
     (( rc == 0 )) && why="unexpected output"
     print -u2 -r -- "awsprompt: could not refresh ${(q+)profile} ($why); run: aws-use ${(q+)profile}"
   fi
@@ -56,6 +59,7 @@ _awsprompt_refresh() {
 }
 
 _awsprompt_precmd() {
+  emulate -L zsh
   # Only sessions set up by aws-use are refreshed; skip the call otherwise.
   (( $#_awsprompt_exported )) && [[ -n ${AWSPROMPT_EXPIRES-} && -z ${AWSPROMPT_SERVER_PID-} ]] \
     && _awsprompt_refresh
@@ -65,13 +69,16 @@ _awsprompt_precmd() {
 # zshexit hook: stop the endpoint `aws-use --server` started (it also stops by
 # itself within a second or so when this shell is gone, e.g. after kill -9).
 _awsprompt_zshexit() {
+  emulate -L zsh
   [[ -n ${AWSPROMPT_SERVER_PID-} ]] && _awsprompt_kill_server "$AWSPROMPT_SERVER_PID"
   return 0
 }
 
-# Called once at load: hooks only, no output, no fork.
+# Called at every load: hooks (add-zsh-hook adds each once), no output, no fork.
+# prompt_subst, which the RPROMPT segment needs, is set by the plugin file: this
+# function's options are local.
 _awsprompt_start() {
-  setopt prompt_subst       # the RPROMPT segment references ${_awsprompt_rprompt}
+  emulate -L zsh
   autoload -Uz add-zsh-hook
   add-zsh-hook precmd _awsprompt_precmd
   add-zsh-hook zshexit _awsprompt_zshexit

@@ -27,27 +27,37 @@ zmodload -F zsh/stat b:zstat 2>/dev/null
 (( ! ${+AWSPROMPT_COLOR_PROD} )) && typeset -g AWSPROMPT_COLOR_PROD=magenta
 
 # Settings that may also come from the user's YAML file (sent by Python as
-# `set _awsprompt_cfg_*` records).  A value set in zsh before loading wins; we
-# remember which ones the user set.
-typeset -gA _awsprompt_user_set
+# `set _awsprompt_cfg_*` records; names and defaults from contract.zsh).  A value
+# set in zsh wins: we remember which ones the user set.  On the first load that is
+# every one already set; on a reload (`source ~/.zshrc`) our own defaults are
+# still set, so only a value that differs from the default counts, and marks
+# made earlier stay.
+(( ${+_awsprompt_user_set} )) || typeset -gA _awsprompt_user_set
 () {
+  emulate -L zsh
+  local -i i
   local var
-  for var in WARN CRITICAL PROD_PATTERNS REFRESH; do
-    (( ${(P)+${:-AWSPROMPT_$var}} )) && _awsprompt_user_set[$var]=1
+  for (( i = 1; i <= $#_awsprompt_cfg_settings; i++ )); do
+    var=AWSPROMPT_$_awsprompt_cfg_settings[i]
+    if (( ${(P)+var} )); then
+      if (( ! ${+_awsprompt_loaded} )) || [[ ${(P)var} != "$_awsprompt_cfg_defaults[i]" ]]; then
+        _awsprompt_user_set[$_awsprompt_cfg_settings[i]]=1
+      fi
+    else
+      typeset -g -- "$var=$_awsprompt_cfg_defaults[i]"
+    fi
   done
 }
-(( ! ${+AWSPROMPT_WARN} )) && typeset -g AWSPROMPT_WARN=15              # minutes
-(( ! ${+AWSPROMPT_CRITICAL} )) && typeset -g AWSPROMPT_CRITICAL=5       # minutes
-(( ! ${+AWSPROMPT_PROD_PATTERNS} )) && typeset -g AWSPROMPT_PROD_PATTERNS='*prod*'
-(( ! ${+AWSPROMPT_REFRESH} )) && typeset -g AWSPROMPT_REFRESH=300       # seconds
+# Defaults (contract.zsh): AWSPROMPT_WARN=15 and AWSPROMPT_CRITICAL=5 minutes,
+# AWSPROMPT_PROD_PATTERNS='*prod*', AWSPROMPT_REFRESH=300 seconds.
 
 # _awsprompt_setting NAME -> REPLY: the effective value of WARN, CRITICAL,
 # PROD_PATTERNS or REFRESH (user zsh setting > YAML via Python > default).
 _awsprompt_setting() {
   emulate -L zsh
-  local cfg=_awsprompt_cfg_${(L)1}
-  [[ $1 == PROD_PATTERNS ]] && cfg=_awsprompt_cfg_prod
-  if (( ! ${+_awsprompt_user_set[$1]} )) && [[ -n ${(P)cfg} ]]; then
+  local -i i=${_awsprompt_cfg_settings[(ie)$1]}
+  local cfg=${_awsprompt_set_names[i]-}
+  if [[ -n $cfg ]] && (( ! ${+_awsprompt_user_set[$1]} )) && [[ -n ${(P)cfg-} ]]; then
     REPLY=${(P)cfg}
   else
     REPLY=${(P)${:-AWSPROMPT_$1}}
@@ -65,7 +75,18 @@ _awsprompt_command() {
   (( $#reply )) || reply=(awsprompt)
 }
 
-# _awsprompt_state_dir -> REPLY: where Python keeps `recent` and `vault.names`.
+# _awsprompt_state_dir -> REPLY: where Python keeps `recent` and `vault.names`
+# (paths.state_dir: the first variable of _awsprompt_state_rule that is set and
+# not empty, else the last, plus its sub-folder; a leading ~/ is the home folder).
 _awsprompt_state_dir() {
-  REPLY=${AWSPROMPT_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/awsprompt}
+  emulate -L zsh
+  local -i i n=$#_awsprompt_state_rule
+  local dir sub
+  for (( i = 1; i < n; i += 2 )); do
+    dir=${(P)${_awsprompt_state_rule[i]}-}
+    sub=$_awsprompt_state_rule[i+1]
+    [[ -n $dir ]] && break
+  done
+  [[ $dir == '~' || $dir == '~/'* ]] && dir=${HOME-}${dir#'~'}
+  REPLY=$dir${sub:+/$sub}
 }

@@ -3,41 +3,23 @@
 # `awsprompt export PROFILE --format zsh` (and `awsprompt serve PROFILE --zsh-parent
 # $$` for --server) prints NUL-terminated records on stdout:
 #   export\0NAME\0VALUE\0   unset\0NAME\0   set\0NAME\0VALUE\0
-# We validate every record (names from the fixed lists below) before applying any,
-# never eval anything, and keep secrets only in locals.
+# We validate every record (names from the lists in contract.zsh) before applying
+# any, never eval anything, and keep secrets only in locals.
 
-typeset -ga _awsprompt_export_names=(
-  AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION
-  AWS_REGION AWS_DEFAULT_REGION AWS_VAULT AWSPROMPT_PROFILE AWSPROMPT_ACCOUNT
-  AWSPROMPT_ACCOUNT_ALIAS AWSPROMPT_EXPIRES AWS_CONTAINER_CREDENTIALS_FULL_URI
-  AWS_CONTAINER_AUTHORIZATION_TOKEN AWSPROMPT_SERVER_PID
-)
-typeset -ga _awsprompt_unset_names=(
-  $_awsprompt_export_names
-  AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SECURITY_TOKEN AWS_SESSION_EXPIRATION
-  AWSUME_PROFILE AWSUME_EXPIRATION
-)
-typeset -ga _awsprompt_set_names=(
-  _awsprompt_cfg_warn _awsprompt_cfg_critical _awsprompt_cfg_prod _awsprompt_cfg_refresh
-)
-# Exit code from Python: a fresh MFA code is needed but --no-prompt was given.
-typeset -gi _awsprompt_exit_need_mfa=17
-# Previous profile (for `aws-use -`) and the options of the last switch (reused
-# by auto-refresh; never the MFA code).
-typeset -g _awsprompt_prev_profile=
-typeset -ga _awsprompt_last_opts=()
-# Names exported by the last successful switch.
-typeset -ga _awsprompt_exported=()
-# --server mode: only serve output may export these (a key-based export never does).
-typeset -ga _awsprompt_server_names=(
-  AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_AUTHORIZATION_TOKEN AWSPROMPT_SERVER_PID
-)
-# 1 when the previous profile was used with --server (`aws-use -` does so again).
-typeset -gi _awsprompt_prev_server=0
-# The endpoint this shell started (not exported; used where /proc is unavailable).
-typeset -g _awsprompt_server_pid=
+# State kept across a reload of the plugin (`source ~/.zshrc`):
+# the previous profile (for `aws-use -`) and the options of the last switch
+# (reused by auto-refresh; never the MFA code),
+(( ${+_awsprompt_prev_profile} )) || typeset -g _awsprompt_prev_profile=
+(( ${+_awsprompt_last_opts} )) || typeset -ga _awsprompt_last_opts=()
+# the names exported by the last successful switch (empty: not set up by aws-use),
+(( ${+_awsprompt_exported} )) || typeset -ga _awsprompt_exported=()
+# 1 when the previous profile was used with --server (`aws-use -` does so again),
+(( ${+_awsprompt_prev_server} )) || typeset -gi _awsprompt_prev_server=0
+# the endpoint this shell started (not exported; used where /proc is unavailable).
+(( ${+_awsprompt_server_pid} )) || typeset -g _awsprompt_server_pid=
 
 _awsprompt_usage() {
+  emulate -L zsh
   print -u2 -r -- "usage: aws-use [--server] PROFILE [--duration D] [--region R] [--mfa-token CODE]
        aws-use            pick a profile (fzf or a numbered menu)
        --server           serve credentials from a local endpoint that renews them
@@ -68,25 +50,27 @@ aws-use() {
       (( $# )) && shift
       _awsprompt_pick || return $?
       profile=$REPLY ;;
-    -*) _awsprompt_usage; return 2 ;;
+    -*) _awsprompt_usage; return _awsprompt_exit_usage ;;
     *) profile=$1; shift ;;
   esac
   while (( $# )); do
     case $1 in
       --duration|--region|--mfa-token)
         if (( $# < 2 )) || [[ -z $2 ]]; then
-          print -u2 -r -- "aws-use: $1 needs a value"; return 2
+          print -u2 -r -- "aws-use: $1 needs a value"; return _awsprompt_exit_usage
         fi
         opts+=("$1" "$2"); shift 2 ;;
       --duration=?*|--region=?*|--mfa-token=?*)
         opts+=("${1%%=*}" "${1#*=}"); shift ;;
       --server) server=1; shift ;;
-      *) print -u2 -r -- "aws-use: unknown argument: $1"; _awsprompt_usage; return 2 ;;
+      *)
+        print -u2 -r -- "aws-use: unknown argument: $1"; _awsprompt_usage
+        return _awsprompt_exit_usage ;;
     esac
   done
   if ! _awsprompt_valid_name "$profile"; then
     print -u2 -r -- "aws-use: invalid profile name: ${(q+)profile}"
-    return 2
+    return _awsprompt_exit_usage
   fi
   _awsprompt_switch $server "$profile" "${opts[@]}"
 }
@@ -169,7 +153,9 @@ _awsprompt_apply() {
         ops+=(x $i); names+=("$f[i+1]"); i+=3 ;;
       set)
         (( i + 2 <= n )) && (( ${_awsprompt_set_names[(Ie)$f[i+1]]} )) || return 1
-        if [[ $f[i+1] != _awsprompt_cfg_prod && $f[i+2] != <-> ]]; then return 1; fi
+        if (( ${_awsprompt_cfg_numeric[(Ie)$f[i+1]]} )) && [[ $f[i+2] != <-> ]]; then
+          return 1
+        fi
         ops+=(s $i); i+=3 ;;
       unset)
         (( i + 1 <= n )) && (( ${_awsprompt_unset_names[(Ie)$f[i+1]]} )) || return 1

@@ -1,0 +1,13 @@
+# Output without AWSPROMPT_PROFILE is refused.
+zt_session_before
+zt_nul \
+  export AWS_ACCESS_KEY_ID ASIAEVIL \
+  export AWS_SECRET_ACCESS_KEY S
+call=(_awsprompt_apply "$REPLY")
+expected=(
+  status 1
+  AWSPROMPT_PROFILE old
+  AWS_ACCESS_KEY_ID ASIAOLD
+  exported 'AWSPROMPT_PROFILE AWS_ACCESS_KEY_ID AWS_SESSION_TOKEN'
+  _awsprompt_exported 'AWSPROMPT_PROFILE AWS_ACCESS_KEY_ID AWS_SESSION_TOKEN'
+)

@@ -1,0 +1,14 @@
+# A numeric prompt setting with a non-numeric value refuses the output.
+zt_session_before
+zt_nul \
+  export AWSPROMPT_PROFILE evil \
+  set _awsprompt_cfg_warn '$(touch pwn)'
+call=(_awsprompt_apply "$REPLY")
+expected=(
+  status 1
+  AWSPROMPT_PROFILE old
+  AWS_ACCESS_KEY_ID ASIAOLD
+  exported 'AWSPROMPT_PROFILE AWS_ACCESS_KEY_ID AWS_SESSION_TOKEN'
+  _awsprompt_exported 'AWSPROMPT_PROFILE AWS_ACCESS_KEY_ID AWS_SESSION_TOKEN'
+  _awsprompt_cfg_warn '(unset)'
+)

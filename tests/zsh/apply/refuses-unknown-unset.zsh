@@ -1,0 +1,15 @@
+# An unset of a name outside the list (HOME) refuses the whole output.
+zt_session_before
+HOME=/zt-home
+zt_nul \
+  export AWSPROMPT_PROFILE evil \
+  unset HOME
+call=(_awsprompt_apply "$REPLY")
+expected=(
+  status 1
+  AWSPROMPT_PROFILE old
+  AWS_ACCESS_KEY_ID ASIAOLD
+  exported 'AWSPROMPT_PROFILE AWS_ACCESS_KEY_ID AWS_SESSION_TOKEN'
+  _awsprompt_exported 'AWSPROMPT_PROFILE AWS_ACCESS_KEY_ID AWS_SESSION_TOKEN'
+  HOME /zt-home
+)

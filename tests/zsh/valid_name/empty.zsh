@@ -1,0 +1,3 @@
+# The empty name is invalid.
+call=(_awsprompt_valid_name '')
+expected=(status 1)
