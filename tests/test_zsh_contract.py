@@ -10,9 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, app
 
-from awsprompt import paths
 from awsprompt.errors import ExitCode
 from awsprompt.names import MAX_NAME, is_valid_profile_name
 from awsprompt.shell import contract, credserver
@@ -191,6 +190,7 @@ def test_state_dir_agrees_with_python(env: dict[str, str], monkeypatch: pytest.M
         f"source {PLUGIN}; _awsprompt_state_dir; print -rn -- $REPLY",
         env=env,
     )
+    paths = app().paths
     assert Path(out) == paths.state_dir()
     assert Path(out, contract_value("_awsprompt_recent_file")) == paths.recent_path()
     assert Path(out, contract_value("_awsprompt_vault_names_file")) == paths.vault_names_path()

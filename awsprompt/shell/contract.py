@@ -20,10 +20,11 @@ import re
 import shlex
 import sys
 
-from awsprompt import paths
 from awsprompt.config.settings import Settings
+from awsprompt.envvars import Env
 from awsprompt.errors import ExitCode
 from awsprompt.names import MAX_NAME, is_valid_profile_name
+from awsprompt.paths import Paths
 from awsprompt.shell.formats import (
     CONFLICTING_VARS,
     PROMPT_SETTINGS,
@@ -44,9 +45,9 @@ ZSH_SETTINGS: dict[str, tuple[str, bool]] = {
 # Exit codes of `awsprompt` the plugin acts on.
 ZSH_EXIT_CODES = (ExitCode.USAGE, ExitCode.MFA_REQUIRED)
 
-# paths.state_dir() as data: (variable, sub-folder) pairs; the first variable that is
+# Paths.state_dir() as data: (variable, sub-folder) pairs; the first variable that is
 # set and not empty wins, a leading ~ meaning $HOME; the last pair always applies.
-# tests/test_zsh_contract.py checks the zsh function against paths.state_dir().
+# tests/test_zsh_contract.py checks the zsh function against Paths.state_dir().
 STATE_DIR_RULE = (
     ("AWSPROMPT_HOME", ""),
     ("XDG_DATA_HOME", "awsprompt"),
@@ -113,10 +114,12 @@ def render() -> str:
     settings = [ZSH_SETTINGS[name][0] for name in PROMPT_SETTINGS]
     numeric = [name for name in PROMPT_SETTINGS if ZSH_SETTINGS[name][1]]
     rule = [part for pair in STATE_DIR_RULE for part in pair]
-    state = paths.state_dir()
+    # Any environment gives the same file names inside the state folder.
+    where = Paths(Env({"AWSPROMPT_HOME": "/state"}))
+    state = where.state_dir()
     files = {
-        "vault_names": paths.vault_names_path().relative_to(state).as_posix(),
-        "recent": paths.recent_path().relative_to(state).as_posix(),
+        "vault_names": where.vault_names_path().relative_to(state).as_posix(),
+        "recent": where.recent_path().relative_to(state).as_posix(),
     }
     out = [
         "# zsh/lib/contract.zsh: what the plugin shares with the Python package.",
