@@ -45,9 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Encrypted AWS key vault, MFA and role-chain credentials, zsh prompt.",
         epilog="Run `awsprompt COMMAND --help` for a command's options. --debug shows tracebacks.",
     )
-    parser.add_argument("--version", action="version", version=f"awsprompt {__version__}")
+    parser.add_argument("--version", "-V", action="version", version=f"awsprompt {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(f"awsprompt.commands.{name}").register(sub)
     return parser
@@ -104,6 +104,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
     parser = build_parser()
     args = parser.parse_args(head)
+    if args.command is None:
+        parser.print_help()  # `awsprompt` alone: what it can do, on stdout, exit 0
+        return 0
     args.debug = debug or args.debug
     args.child_argv = tail
     try:

@@ -23,6 +23,19 @@ def parse_duration(text: str, what: str = "duration") -> int:
     return sum(int(n) * _UNIT[u] for n, u in parts)
 
 
+def format_duration(seconds: float) -> str:
+    """A setting's duration the way the settings file writes it: 1h, 5m, 1h30m, 45s, 2d."""
+    total = int(seconds)
+    if total <= 0:
+        return "0s"
+    out = ""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, total = divmod(total, size)
+        if count:
+            out += f"{count}{unit}"
+    return out
+
+
 def format_left(seconds: float) -> str:
     """Compact time left as the prompt shows it: 47m, 2h05m, 30s, expired."""
     if seconds <= 0:

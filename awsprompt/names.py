@@ -27,8 +27,6 @@ def validate_profile_name(name: str) -> str:
     return name
 
 
-def mask(value: str, keep: int = 4) -> str:
-    """Show only the last KEEP characters of a secret or key id."""
-    if not value:
-        return ""
-    return "*" * max(len(value) - keep, 4) + value[-keep:]
+def mask(value: str) -> str:
+    """A key id or secret as every display shows it: `****` and its last 4 characters."""
+    return "****" + value[-4:] if value else ""

@@ -572,3 +572,44 @@ def test_no_offer_when_settings_say_so(sandbox: Sandbox, agent: Path) -> None:
     assert "Added keys for 'second'" in str(child.before)
     assert not app().agent.socket_path().exists()
     assert agent_pids(app().paths.runtime_dir()) == []
+
+
+def test_creating_the_vault_offers_the_agent(sandbox: Sandbox, agent: Path) -> None:
+    """The first `add` (a new vault, a new passphrase typed twice) offers the agent too."""
+    child = spawn_add("first")
+    child.expect("New passphrase for the awsprompt vault:")
+    child.sendline(PASSPHRASE)
+    child.expect("Repeat the passphrase:")
+    child.sendline(PASSPHRASE)
+    child.expect(r"Keep the vault unlocked in the background .*\[Y/n\]")
+    child.sendline("y")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert status_json()["unlocked"] is True
+    assert status_json()["keys"] == 1
+
+
+def test_a_typed_passphrase_gets_three_tries(sandbox: Sandbox) -> None:
+    """At a terminal, two typos and then the right passphrase open the vault; three typos exit 5."""
+    add_key()
+    child = spawn_add("second")
+    for _ in range(2):
+        child.expect("Passphrase for the awsprompt vault:")
+        child.sendline("not the passphrase")
+        child.expect("wrong passphrase, try again")
+    child.expect("Passphrase for the awsprompt vault:")
+    child.sendline(PASSPHRASE)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert status_json()["keys"] == 2
+    child = spawn_add("third")
+    for _ in range(3):
+        child.expect("Passphrase for the awsprompt vault:")
+        child.sendline("still wrong")
+    child.expect("wrong passphrase for the vault")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == ExitCode.WRONG_PASSPHRASE
+    assert status_json()["keys"] == 2

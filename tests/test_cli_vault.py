@@ -15,6 +15,7 @@ import pytest
 from conftest import PASSPHRASE, ROOT, Sandbox, app, cli
 
 from awsprompt.cli import build_parser
+from awsprompt.errors import ExitCode
 from awsprompt.secrets.vault import FileVault, LongTermKey
 
 KEY_ID = "AKIAIOSFODNN7EXAMPLE"
@@ -26,9 +27,9 @@ KEYS = {"AWS_ACCESS_KEY_ID": KEY_ID, "AWS_SECRET_ACCESS_KEY": SECRET}
 KEYS_2 = {"AWS_ACCESS_KEY_ID": KEY_ID_2, "AWS_SECRET_ACCESS_KEY": SECRET_2}
 
 
-def add(name: str, keys: dict[str, str] = KEYS) -> subprocess.CompletedProcess[str]:
-    """`awsprompt add NAME --env` with KEYS in the environment."""
-    return cli("add", name, "--env", env=keys)
+def add(name: str, keys: dict[str, str] = KEYS, *extra: str) -> subprocess.CompletedProcess[str]:
+    """`awsprompt add NAME --env [EXTRA]` with KEYS in the environment."""
+    return cli("add", name, "--env", *extra, env=keys)
 
 
 def list_json() -> dict[str, dict[str, object]]:
@@ -85,7 +86,14 @@ def test_secrets_never_printed_even_with_debug(sandbox: Sandbox) -> None:
     """With --debug, neither the secret, the full key id nor the passphrase reaches any output."""
     runs = [
         cli("--debug", "add", "dev", "--env", env={**KEYS, "AWSPROMPT_PASSPHRASE": PASSPHRASE}),
-        cli("--debug", "add", "dev", "--env", env={**KEYS, "AWSPROMPT_PASSPHRASE": "wrong wrong"}),
+        cli(
+            "--debug",
+            "add",
+            "dev",
+            "--env",
+            "--force",
+            env={**KEYS, "AWSPROMPT_PASSPHRASE": "wrong wrong"},
+        ),
         cli("--debug", "list", "--json"),
         cli("--debug", "remove", "dev", "--force", env={"AWSPROMPT_PASSPHRASE": "wrong wrong"}),
     ]
@@ -162,10 +170,23 @@ def test_add_keeps_an_existing_section_untouched(sandbox: Sandbox) -> None:
 
 
 @pytest.mark.usefixtures("with_passphrase")
-def test_add_replaces_keys(sandbox: Sandbox) -> None:
-    """A second add for the same profile replaces its keys and says so."""
+def test_add_over_stored_keys_needs_force_without_a_terminal(sandbox: Sandbox) -> None:
+    """add on a profile that has keys asks first; with no terminal it refuses, nothing changes."""
     assert add("dev").returncode == 0
+    before = vault_file(sandbox).read_bytes()
     proc = add("dev", KEYS_2)
+    assert proc.returncode == ExitCode.USAGE
+    assert "already has keys" in proc.stderr
+    assert "--force" in proc.stderr
+    assert KEY_ID_2 not in proc.stderr
+    assert vault_file(sandbox).read_bytes() == before
+
+
+@pytest.mark.usefixtures("with_passphrase")
+def test_add_replaces_keys(sandbox: Sandbox) -> None:
+    """A second add for the same profile replaces its keys (with --force) and says so."""
+    assert add("dev").returncode == 0
+    proc = add("dev", KEYS_2, "--force")
     assert proc.returncode == 0, proc.stderr
     assert "Replaced" in proc.stderr
     key = FileVault(app(), vault_file(sandbox), passphrase=lambda _c: PASSPHRASE).get("dev")

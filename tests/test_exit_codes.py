@@ -160,8 +160,8 @@ def test_debug_shows_the_traceback(sandbox: Sandbox, where: str) -> None:
 
 
 def test_argparse_usage_errors_exit_2(sandbox: Sandbox) -> None:
-    """An unknown command or option exits 2 without a traceback."""
-    for argv in (["frobnicate"], ["list", "--nope"], []):
+    """An unknown command or option exits 2 without a traceback (bare `awsprompt` prints help)."""
+    for argv in (["frobnicate"], ["list", "--nope"], ["exec"]):
         proc = cli(*argv)
         assert proc.returncode == ExitCode.USAGE, argv
         assert "Traceback" not in proc.stderr

@@ -75,7 +75,8 @@ def test_text_output_shows_value_and_source(sandbox: Sandbox) -> None:
     assert set(lines) == set(settings.SCHEMA)
     assert lines["rotation_days"].split()[1] == "30"
     assert lines["rotation_days"].endswith(f"({path})")
-    assert lines["sessions.lock_timeout"].split()[1] == "45"
+    assert lines["sessions.lock_timeout"].split()[1] == "45s"  # as the settings file writes it
+    assert lines["sessions.chain_duration"].split()[1] == "8h"
     assert lines["sessions.lock_timeout"].endswith("($AWSPROMPT_LOCK_TIMEOUT)")
     assert lines["backend"].endswith("(default)")
 

@@ -54,7 +54,7 @@ class RotateResult:
 
 def shown_key(key_id: str) -> str:
     """An access key id as displayed: masked to its last 4 characters, like `list`."""
-    return mask(key_id[-4:])
+    return mask(key_id)
 
 
 def user_from_arn(arn: str) -> str | None:

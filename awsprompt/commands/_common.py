@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import io
 import sys
+from typing import Any
 
 from awsprompt.durations import parse_duration
 from awsprompt.errors import AwspromptError
@@ -53,3 +55,19 @@ def write_stdout(text: str | bytes) -> None:
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
+
+
+def print_table(table: Any) -> None:
+    """A rich table on stdout: fitted to a terminal, or whole lines (no cut, no wrap) when piped.
+
+    Piped output keeps every value in full (paths and fixes stay copyable) and has no
+    colour or trailing spaces.
+    """
+    from rich.console import Console
+
+    if sys.stdout.isatty():
+        Console(highlight=False, soft_wrap=False).print(table)
+        return
+    buffer = io.StringIO()
+    Console(file=buffer, width=100_000, highlight=False, soft_wrap=False).print(table)
+    write_stdout("".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines()))

@@ -33,10 +33,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("lock", help="wipe the key from the agent and stop it")
     p.set_defaults(func=cmd_lock)
     p = sub.add_parser("status", help="is the vault unlocked, and for how long")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the state as a JSON object")
     p.set_defaults(func=cmd_status)
     p = sub.add_parser("config", help="print the effective settings and where each came from")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print a JSON object (durations in seconds)")
     p.set_defaults(func=cmd_config)
 
 
@@ -146,5 +146,7 @@ def cmd_config(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     width = max(len(k) for k, _, _ in rows)
     for key, value, source in rows:
-        write_stdout(f"{key:<{width}}  {json.dumps(value):<12}  ({source})\n")
+        shown = settings.display(key, value)
+        text = shown if isinstance(shown, str) else json.dumps(shown)
+        write_stdout(f"{key:<{width}}  {text:<12}  ({source})\n")
     return 0

@@ -45,7 +45,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="Run COMMAND (default $SHELL) with temporary credentials for PROFILE."
         " With --json, print credential_process JSON instead.",
     )
-    p.add_argument("profile", type=profile_name)
+    p.add_argument(
+        "profile",
+        type=profile_name,
+        help="the profile to get credentials for (~/.aws/config, credentials file or vault)",
+    )
     add_session_options(p)
     p.add_argument(
         "--no-session",
@@ -66,13 +70,24 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=cmd_exec)
 
     p = sub.add_parser("export", help="print a profile's temporary credentials in a format")
-    p.add_argument("profile", type=profile_name)
+    p.add_argument("profile", type=profile_name, help="the profile to get credentials for")
     add_session_options(p)
-    p.add_argument("--format", "-f", choices=FORMATS, default="export-env")
+    p.add_argument(
+        "--format",
+        "-f",
+        choices=FORMATS,
+        default="export-env",
+        help="output format (default: %(default)s)",
+    )
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("clear", help="drop cached sessions (all, or one profile's)")
-    p.add_argument("profile", type=profile_name, nargs="?")
+    p.add_argument(
+        "profile",
+        type=profile_name,
+        nargs="?",
+        help="drop only the sessions stored under this profile (default: all)",
+    )
     p.set_defaults(func=cmd_clear)
 
 
@@ -229,6 +244,8 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_clear(args: argparse.Namespace, ctx: Context) -> int:
     """Drop cached sessions."""
+    if args.profile:
+        ctx.resolver.require(args.profile)  # a typo is an error, not "0 sessions dropped"
     count = ctx.sessions.clear(profile=args.profile)
     which = f" of {args.profile!r}" if args.profile else ""
     ctx.ui.info(f"Dropped {count} cached session{'s' if count != 1 else ''}{which}.")

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
-from awsprompt.commands._common import write_stdout
+from awsprompt.commands._common import print_table, write_stdout
 from awsprompt.errors import ProblemsFound
 
 if TYPE_CHECKING:
@@ -36,16 +36,17 @@ def cmd_doctor(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         write_stdout(json.dumps([r.to_json() for r in results], indent=2) + "\n")
     else:
-        from rich.console import Console
         from rich.table import Table
         from rich.text import Text
 
         table = Table(box=None, header_style="bold", pad_edge=False)
-        for col in ("CHECK", "STATUS", "FINDING", "FIX"):
+        fixes = any(r.fix for r in results)  # the FIX column only when something needs one
+        for col in ("CHECK", "STATUS", "FINDING", *(("FIX",) if fixes else ())):
             table.add_column(col)
         for r in results:
-            table.add_row(Text(r.name), _STYLE[r.status], Text(r.message), Text(r.fix))
-        Console(highlight=False).print(table)
+            cells: list[Text | str] = [Text(r.name), _STYLE[r.status], Text(r.message)]
+            table.add_row(*cells, *([Text(r.fix)] if fixes else []))
+        print_table(table)
     fails = sum(r.status == "fail" for r in results)
     if fails:
         raise ProblemsFound(

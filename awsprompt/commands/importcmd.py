@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from awsprompt.commands._common import profile_name
+from awsprompt.commands._common import print_table, profile_name
 from awsprompt.errors import UsageError
 from awsprompt.names import mask
 
@@ -50,7 +50,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _table(rows: list[tuple[str, str, str, str]]) -> None:
     """Print the PROFILE/KEY/FROM/RESULT table on stdout."""
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
@@ -59,7 +58,7 @@ def _table(rows: list[tuple[str, str, str, str]]) -> None:
         table.add_column(col)
     for row in rows:
         table.add_row(*(Text(cell) for cell in row))
-    Console(highlight=False, soft_wrap=False).print(table)
+    print_table(table)
 
 
 def cmd_import(args: argparse.Namespace, ctx: Context) -> int:

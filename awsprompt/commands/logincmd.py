@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         " honoured). Role profiles use their role session; IAM-user keys get a federation"
         " token first. The link is a bearer secret: with --stdout it is printed on stdout only.",
     )
-    p.add_argument("profile", type=profile_name)
+    p.add_argument("profile", type=profile_name, help="the profile to sign in as")
     add_session_options(p)
     p.add_argument(
         "--stdout", action="store_true", help="print the sign-in link instead of opening it"

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING, Any
 
-from awsprompt.commands._common import profile_name, write_stdout
+from awsprompt.commands._common import print_table, profile_name, write_stdout
 from awsprompt.errors import AwspromptError, RotateIncomplete, UsageError
 from awsprompt.names import mask
 
@@ -25,7 +25,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         " old key, then delete the old key. On failure you keep a working stored key and the"
         " message says what state AWS and the vault are in.",
     )
-    p.add_argument("profile", type=profile_name, nargs="?")
+    p.add_argument(
+        "profile",
+        type=profile_name,
+        nargs="?",
+        help="the profile whose key to rotate (its source_profile's key for a role)",
+    )
     p.add_argument("--all", action="store_true", help="rotate every stored key that is old")
     p.add_argument(
         "--older-than",
@@ -234,7 +239,6 @@ def _print_rows(rows: list[dict[str, Any]], as_json: bool, columns: tuple[str, .
         return
     if not rows:
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(box=None, header_style="bold", pad_edge=False)
@@ -242,13 +246,4 @@ def _print_rows(rows: list[dict[str, Any]], as_json: bool, columns: tuple[str, .
         table.add_column(col.replace("_", " ").upper(), no_wrap=True)
     for row in rows:
         table.add_row(*(str(row.get(col, "")) for col in columns))
-    Console(highlight=False, soft_wrap=False, width=10_000 if not _stdout_tty() else None).print(
-        table
-    )
-
-
-def _stdout_tty() -> bool:
-    """True when stdout is a terminal."""
-    import sys
-
-    return sys.stdout.isatty()
+    print_table(table)

@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         " protocol, 127.0.0.1 only, token required) for PROFILE that lives as long as the"
         " process --zsh-parent, and print the zsh records that point the shell at it.",
     )
-    p.add_argument("profile", type=profile_name)
+    p.add_argument("profile", type=profile_name, help="the profile whose credentials to serve")
     add_session_options(p)
     p.add_argument(
         "--zsh-parent",

@@ -7,7 +7,7 @@ import json
 import re
 from typing import TYPE_CHECKING
 
-from awsprompt.commands._common import profile_name, write_stdout
+from awsprompt.commands._common import print_table, profile_name, write_stdout
 from awsprompt.config import ini
 from awsprompt.durations import format_left
 from awsprompt.errors import UsageError
@@ -22,16 +22,21 @@ _KEY_ID = re.compile(r"[A-Z0-9]{16,128}")
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the vault commands to the parser."""
     p = sub.add_parser("add", help="store a profile's long-term keys in the vault")
-    p.add_argument("profile", type=profile_name)
+    p.add_argument(
+        "profile",
+        type=profile_name,
+        help="the profile to store keys for (a [profile NAME] section is added if missing)",
+    )
     p.add_argument(
         "--env",
         action="store_true",
         help="read AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead of prompting",
     )
+    p.add_argument("--force", "-f", action="store_true", help="replace stored keys without asking")
     p.set_defaults(func=cmd_add)
 
     p = sub.add_parser("remove", help="delete a profile's keys from the vault")
-    p.add_argument("profile", type=profile_name)
+    p.add_argument("profile", type=profile_name, help="the profile whose stored keys to delete")
     p.add_argument("--force", "-f", action="store_true", help="do not ask for confirmation")
     p.set_defaults(func=cmd_remove)
 
@@ -76,9 +81,21 @@ def cmd_add(args: argparse.Namespace, ctx: Context) -> int:
                 f"profile {name!r} has {key}: it gets credentials from another profile",
                 hint="add keys to the profile named by its source_profile instead",
             )
-    key_id, secret = _read_keys(ctx, args.env)
     vault = ctx.vault
-    replacing = name in vault.index()
+    stored = vault.index().get(name)
+    replacing = stored is not None
+    if stored is not None and not args.force:
+        question = f"Replace the keys of {name!r} ({mask(stored.key_id_tail)}) in {vault.where}?"
+        if not ctx.ui.has_terminal():
+            raise UsageError(
+                f"profile {name!r} already has keys in {vault.where}"
+                f" ({mask(stored.key_id_tail)}); nothing was changed",
+                hint="pass --force to replace them",
+            )
+        if not ctx.ui.confirm(question, default=False):
+            ctx.ui.info("Nothing changed.")
+            return 0
+    key_id, secret = _read_keys(ctx, args.env)
     vault.put(name, LongTermKey(key_id, secret, ctx.utcnow()))
     ini.ensure_section(ctx.paths.aws_config_path(), name)
     verb = "Replaced" if replacing else "Added"
@@ -103,7 +120,7 @@ def cmd_remove(args: argparse.Namespace, ctx: Context) -> int:
         if not ctx.ui.has_terminal():
             raise UsageError("no terminal to confirm on", hint="pass --force")
         if not ctx.ui.confirm(
-            f"Delete the keys of {args.profile!r} (…{info.key_id_tail}) from the vault?",
+            f"Delete the keys of {args.profile!r} ({mask(info.key_id_tail)}) from the vault?",
             default=False,
         ):
             ctx.ui.info("Nothing removed.")
@@ -124,7 +141,6 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         write_stdout(json.dumps(rows, indent=2) + "\n")
         return 0
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
@@ -160,9 +176,8 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
         table.add_row(
             row["name"], row["type"] or "", row["account"] or "", source, keys, age, session
         )
-    console = Console(highlight=False, soft_wrap=False)
     if not rows:
         ctx.ui.info("No profiles yet: `awsprompt add NAME` stores keys.")
         return 0
-    console.print(table)
+    print_table(table)
     return 0

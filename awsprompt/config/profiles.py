@@ -173,6 +173,12 @@ class Resolver:
         base = self.settings(include, (*trail, name))
         return {**base, **{k: v for k, v in raw.items() if k != "include_profile"}}
 
+    def require(self, name: str) -> None:
+        """Raise ProfileNotFound (with suggestions) unless NAME is in a file or the vault."""
+        validate_profile_name(name)
+        if self.files.raw(name) is None and name not in self.vault_names:
+            raise self._not_found(name, ())
+
     def _not_found(self, name: str, trail: tuple[str, ...]) -> ProfileNotFound:
         known = sorted(set(self.files.names()) | self.vault_names)
         close = difflib.get_close_matches(name, known, n=3)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from awsprompt import fsutil
-from awsprompt.durations import parse_duration
+from awsprompt.durations import format_duration, parse_duration
 from awsprompt.errors import AwspromptError, ConfigError
 
 if TYPE_CHECKING:
@@ -85,6 +85,15 @@ def _patterns(value: Any, key: str) -> tuple[str, ...]:
         raise ValueError
     return tuple(value)
 
+
+# What a bad value's hint says each parser expects.
+EXPECTED: dict[Any, str] = {
+    _duration: "a duration such as 30s, 5m, 1h or 1h30m",
+    _bool: "true or false",
+    _int: "a whole number, 0 or more",
+    _backend: "file or keyring",
+    _patterns: "a glob such as '*prod*', or a list of them",
+}
 
 # YAML path -> (Settings field, parser, description)
 SCHEMA: dict[str, tuple[str, Any, str]] = {
@@ -198,13 +207,20 @@ def _apply(values: dict[str, Any], sources: dict[str, str], key: str, raw: Any, 
     except ValueError:
         raise ConfigError(
             f"bad value {raw!r} for setting {key!r} in {src}",
-            hint=f"{key}: {SCHEMA[key][2]}",
+            hint=f"{key} ({SCHEMA[key][2]}) takes {EXPECTED[parser]}",
         ) from None
     sources[name] = src
 
 
+def display(key: str, value: Any) -> Any:
+    """VALUE as the settings file would write it (durations as 1h, 5m, ...)."""
+    if SCHEMA[key][1] is _duration:
+        return format_duration(value)
+    return list(value) if isinstance(value, tuple) else value
+
+
 def effective(settings: Settings) -> list[tuple[str, Any, str]]:
-    """(setting, value, where it came from) for `awsprompt config`."""
+    """(setting, value, where it came from) for `awsprompt config` (durations in seconds)."""
     rows = []
     for key, (name, _, _) in SCHEMA.items():
         value = getattr(settings, name)

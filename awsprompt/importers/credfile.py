@@ -18,7 +18,7 @@ from awsprompt import fsutil
 from awsprompt.config import ini
 from awsprompt.config.profiles import AwsFiles
 from awsprompt.errors import ConfigError, ProfileNotFound, VaultDamaged
-from awsprompt.names import is_valid_profile_name
+from awsprompt.names import is_valid_profile_name, mask
 from awsprompt.secrets.vault.base import KeyInfo, LongTermKey, key_fingerprint
 
 if TYPE_CHECKING:
@@ -184,7 +184,7 @@ def _against_vault(name: str, key: LongTermKey, index: dict[str, KeyInfo]) -> Mo
     if info.fingerprint != key_fingerprint(key.access_key_id):
         return Skip(
             name,
-            f"the vault already holds another key (…{info.key_id_tail}) for it;"
+            f"the vault already holds another key ({mask(info.key_id_tail)}) for it;"
             f" `awsprompt remove {name}` first to replace it",
         )
     return Move(name, key, already=True)

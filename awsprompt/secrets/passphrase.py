@@ -53,6 +53,13 @@ def get_passphrase(ctx: Context, *, creating: bool = False, what: str = "vault")
             raise UsageError(f"the passphrase must be at least {MIN_LENGTH} characters")
         second = ctx.ui.ask("Repeat the passphrase: ", secret=True)
     except NoTerminal:
+        if creating:
+            raise NoTerminal(
+                f"there is no {what} yet, and no terminal to ask for a new passphrase",
+                hint="run the command in a terminal, or give the new passphrase in"
+                " AWSPROMPT_PASSPHRASE for this one command, or use the OS keychain"
+                " (`backend: keyring` in config.yaml, or AWSPROMPT_BACKEND=keyring)",
+            ) from None
         raise NoTerminal(
             f"the {what} is locked and there is no terminal to ask for its passphrase",
             hint="run `awsprompt unlock` in a terminal first, or set AWSPROMPT_PASSPHRASE",

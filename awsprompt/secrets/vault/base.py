@@ -114,6 +114,11 @@ class LocalCipher:
     def __init__(self, data_key: bytes) -> None:
         self._key = data_key
 
+    @property
+    def data_key(self) -> bytes:
+        """The raw key (to hand to the agent or wrap under a new passphrase)."""
+        return self._key
+
     def seal(self, purpose: str, plaintext: bytes, aad: bytes) -> tuple[bytes, bytes]:
         """Encrypt under the PURPOSE subkey."""
         return crypto.seal(crypto.subkey(self._key, purpose), plaintext, aad)

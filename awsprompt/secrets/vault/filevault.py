@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 MAGIC = b"AWSPROMPT-VAULT/1\n"
 FORMAT_VERSION = 1
 LOCK_TIMEOUT = 30.0
+TYPED_TRIES = 3
 
 
 def _wrap_aad(kdf: dict[str, Any]) -> bytes:
@@ -168,6 +169,13 @@ class FileVault:
             ui.warn("the vault passphrase stored in the OS keychain does not open the vault")
             passphrase = ui.ask("Passphrase for the awsprompt vault: ", secret=True)
             data_key = _unwrap(doc, passphrase)
+        tries = 1
+        while data_key is None and tries < TYPED_TRIES and self._typed():
+            # A typo at the terminal gets another try, as sudo and ssh give.
+            self.ctx.ui.warn("wrong passphrase, try again")
+            passphrase = self._ask(False)
+            data_key = _unwrap(doc, passphrase)
+            tries += 1
         if data_key is None:
             raise WrongPassphrase(
                 f"wrong passphrase for the vault {self.path}",
@@ -178,6 +186,17 @@ class FileVault:
         if self.ctx.unlock_hook is not None:
             self.ctx.unlock_hook(data_key, passphrase)
         return self._cipher
+
+    def _typed(self) -> bool:
+        """True when the passphrase comes from a person at the terminal (not env or keychain)."""
+        from awsprompt.secrets import passphrase as sources
+
+        return (
+            self._ask == self._default_passphrase
+            and self.ctx.ui.has_terminal()
+            and sources.from_environment(self.ctx) is None
+            and sources.from_keyring(self.ctx) is None
+        )
 
     def _came_from_keychain(self, passphrase: str) -> bool:
         """True when PASSPHRASE is the keychain's copy and a terminal could give another."""
@@ -232,7 +251,7 @@ class FileVault:
 
     def unlocked_data_key(self) -> bytes | None:
         """The raw data key when this process derived it (for handing to the agent)."""
-        return self._cipher._key if isinstance(self._cipher, LocalCipher) else None
+        return self._cipher.data_key if isinstance(self._cipher, LocalCipher) else None
 
     # -- writing ---------------------------------------------------------------------
     def put(self, profile: str, key: LongTermKey) -> None:
@@ -265,6 +284,9 @@ class FileVault:
                 entries = self._entries(doc)
             change(entries)
             self._write(entries, doc)
+        cipher, typed, hook = self._cipher, self._passphrase, self.ctx.unlock_hook
+        if doc is None and isinstance(cipher, LocalCipher) and typed is not None and hook:
+            hook(cipher.data_key, typed)  # a new vault, a new passphrase: offer the agent too
 
     def _write(self, entries: dict[str, dict[str, str]], old: _Document | None) -> None:
         cipher = self._cipher
@@ -275,7 +297,7 @@ class FileVault:
             salt = os.urandom(crypto.SALT_LEN)
             kdf = {**params.to_json(), "salt": crypto.b64e(salt)}
             kek = crypto.derive_key(self._passphrase, salt, params)
-            wnonce, wct = crypto.seal(kek, cipher._key, _wrap_aad(kdf))
+            wnonce, wct = crypto.seal(kek, cipher.data_key, _wrap_aad(kdf))
             wrapped = {"nonce": crypto.b64e(wnonce), "ct": crypto.b64e(wct)}
             check = cipher.check_value()
         else:
