@@ -74,6 +74,13 @@ class Paths:
         explicit = self.env.get("AWS_SHARED_CREDENTIALS_FILE")
         return Path(explicit).expanduser() if explicit else self.home() / ".aws" / "credentials"
 
+    def agent_socket(self) -> Path:
+        """The unlock agent's socket: one agent per state folder, so two never collide."""
+        import hashlib
+
+        state = os.path.abspath(self.state_dir())
+        return self.runtime_dir() / f"agent-{hashlib.sha256(state.encode()).hexdigest()[:12]}.sock"
+
     def runtime_dir(self) -> Path:
         """The private folder for the agent's socket."""
         xdg = self.env.get("XDG_RUNTIME_DIR")

@@ -23,6 +23,8 @@ import pytest
 from conftest import PASSPHRASE, ROOT, MotoServer, Sandbox, app, cli
 
 from awsprompt.clock import FakeClock
+from awsprompt.context import Context
+from awsprompt.envvars import Env
 from awsprompt.errors import ExitCode
 from awsprompt.secrets.agent import Agent
 from awsprompt.secrets.vault.base import key_check
@@ -613,3 +615,21 @@ def test_a_typed_passphrase_gets_three_tries(sandbox: Sandbox) -> None:
     child.close()
     assert child.exitstatus == ExitCode.WRONG_PASSPHRASE
     assert status_json()["keys"] == 2
+
+
+def test_one_agent_per_state_folder(sandbox: Sandbox, agent: Path, tmp_path: Path) -> None:
+    """Two AWSPROMPT_HOMEs run two agents; unlocking one neither stops nor unlocks the other."""
+    other_home = tmp_path / "other-state"
+    other = {"AWSPROMPT_HOME": str(other_home)}
+    first = Context(Env(os.environ))
+    second = Context(Env({**os.environ, **other}))
+    assert first.agent.socket_path() != second.agent.socket_path()
+    assert first.agent.socket_path().parent == second.agent.socket_path().parent
+    first.agent.start(os.urandom(32), idle=30.0, absolute=30.0)
+    second.agent.start(os.urandom(32), idle=30.0, absolute=30.0)
+    assert first.agent.status() is not None
+    assert second.agent.status() is not None
+    assert first.agent.status() != second.agent.status()  # different keys, different checks
+    assert second.agent.stop() is True
+    assert first.agent.status() is not None  # the other state folder's agent is untouched
+    assert wait_for(lambda: len(agent_pids(first.paths.runtime_dir())) == 1)

@@ -25,7 +25,7 @@ class AgentClient:
 
     def socket_path(self) -> Path:
         """Where the agent listens."""
-        return self.paths.runtime_dir() / "agent.sock"
+        return self.paths.agent_socket()
 
     def request(self, message: dict[str, Any], timeout: float = 10.0) -> dict[str, Any] | None:
         """Send one request; None when no agent answers."""
