@@ -25,7 +25,8 @@ def keyring_module() -> Any:
 
 def stored_passphrase() -> str | None:
     """The file vault's passphrase from the keychain (keyring_passphrase: true)."""
-    return keyring_module().get_password(PASSPHRASE_SERVICE, PASSPHRASE_USER)
+    value = keyring_module().get_password(PASSPHRASE_SERVICE, PASSPHRASE_USER)
+    return None if value is None else str(value)
 
 
 def store_passphrase(value: str) -> None:

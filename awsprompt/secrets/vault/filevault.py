@@ -216,7 +216,7 @@ class FileVault:
                 f"the vault {self.path} fails its integrity check",
                 hint="restore it from a backup; awsprompt never overwrites a damaged vault",
             )
-        entries = json.loads(plain)["entries"]
+        entries: dict[str, dict[str, str]] = json.loads(plain)["entries"]
         if set(entries) != set(doc.index()):
             raise VaultDamaged(f"the vault {self.path} index does not match its contents")
         return entries
