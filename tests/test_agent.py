@@ -633,3 +633,61 @@ def test_one_agent_per_state_folder(sandbox: Sandbox, agent: Path, tmp_path: Pat
     assert second.agent.stop() is True
     assert first.agent.status() is not None  # the other state folder's agent is untouched
     assert wait_for(lambda: len(agent_pids(first.paths.runtime_dir())) == 1)
+
+
+# --- hostile and slow clients (issue 16) ----------------------------------------------------
+
+
+def _raw(sock_path: Path, payload: bytes) -> bytes:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+        conn.settimeout(10)
+        conn.connect(str(sock_path))
+        conn.sendall(payload)
+        return conn.recv(65536)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"[" * 1100 + b"\n",
+        b'{"op": "status", "x": ' + b"{" * 5000 + b"\n",
+        b'{"op": "seal", "purpose": "vault", "plaintext": "!!", "aad": ""}\n',
+        b"\xff\xfe not json\n",
+        b'{"op": "unseal", "purpose": "vault"}\n',
+    ],
+)
+def test_malformed_requests_get_an_answer_and_the_agent_lives(
+    sandbox: Sandbox, agent: Path, payload: bytes
+) -> None:
+    """Nested, oversized-depth, bad-base64 and incomplete requests are refused; the key stays."""
+    client = app().agent
+    client.start(os.urandom(32), idle=30.0, absolute=30.0)
+    before = client.status()
+    assert before is not None
+    reply = json.loads(_raw(client.socket_path(), payload))
+    assert reply == {"ok": False, "error": "bad request"}
+    after = client.status()
+    assert after is not None
+    assert after["check"] == before["check"]
+
+
+def test_idle_and_slow_clients_do_not_block_others(sandbox: Sandbox, agent: Path) -> None:
+    """Idle connections, one sending a byte at a time, and a flood past the limit: status works."""
+    client = app().agent
+    client.start(os.urandom(32), idle=60.0, absolute=60.0)
+    path = client.socket_path()
+    idle = []
+    for _ in range(40):  # forty clients that connect and then say nothing
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        conn.connect(str(path))
+        idle.append(conn)
+    slow = idle[0]
+    slow.sendall(b'{"op"')
+    try:
+        for _ in range(3):
+            assert client.status() is not None
+            slow.sendall(b" ")
+    finally:
+        for conn in idle:
+            conn.close()
+    assert client.status() is not None

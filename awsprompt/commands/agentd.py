@@ -29,9 +29,10 @@ def main() -> int:
         with contextlib.suppress(FileNotFoundError):
             sock_path.unlink()
         server.bind(str(sock_path))
+        bound = os.stat(sock_path).st_ino
     finally:
         os.umask(old)
-    server.listen(16)
+    server.listen(128)
     agent = agent_mod.Agent(key, sock_path, float(setup["idle"]), float(setup["absolute"]))
     del key, setup
 
@@ -53,8 +54,10 @@ def main() -> int:
     finally:
         agent.wipe()
         server.close()
+        # Only our own socket: a new agent may already have bound the same path.
         with contextlib.suppress(FileNotFoundError):
-            sock_path.unlink()
+            if os.stat(sock_path).st_ino == bound:
+                sock_path.unlink()
     return 0
 
 

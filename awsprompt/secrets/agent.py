@@ -18,12 +18,15 @@ import select
 import socket
 import struct
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
 from awsprompt.clock import SYSTEM, Clock
 
-MAX_REQUEST = 1 << 20
+MAX_REQUEST = 1 << 20  # the whole vault payload is sealed through the agent
+MAX_CLIENTS = 256  # connections served at once; more are closed at once
+REQUEST_SECONDS = 5.0
 PR_SET_DUMPABLE = 4
 
 
@@ -55,6 +58,9 @@ class Agent:
         self.sock_path = sock_path
         self.idle = idle
         self.clock = clock
+        self._lock = threading.Lock()
+        # A handler thread that wipes the key (lock) wakes the accept loop through this pair.
+        self._stopped, self._stop_signal = socket.socketpair()
         self.started = clock.monotonic()
         self.deadline = self.started + absolute
         self.last_used = self.started
@@ -95,14 +101,17 @@ class Agent:
         if purpose not in ("vault", "session-cache"):
             return {"ok": False, "error": "unknown purpose"}
         sub = crypto.subkey(bytes(self._key), purpose)
-        aad = base64.b64decode(request.get("aad", ""))
+        aad = base64.b64decode(request.get("aad", ""), validate=True)
         self.last_used = self.clock.monotonic()
         if op == "seal":
-            nonce, ct = crypto.seal(sub, base64.b64decode(request["plaintext"]), aad)
+            nonce, ct = crypto.seal(sub, base64.b64decode(request["plaintext"], validate=True), aad)
             return {"ok": True, "nonce": crypto.b64e(nonce), "ct": crypto.b64e(ct)}
         if op == "unseal":
             plain = crypto.unseal(
-                sub, base64.b64decode(request["nonce"]), base64.b64decode(request["ct"]), aad
+                sub,
+                base64.b64decode(request["nonce"], validate=True),
+                base64.b64decode(request["ct"], validate=True),
+                aad,
             )
             if plain is None:
                 return {"ok": False, "error": "authentication failed"}
@@ -110,41 +119,79 @@ class Agent:
         return {"ok": False, "error": "unknown op"}
 
     def serve(self, server: socket.socket, wake: socket.socket | None = None) -> None:
-        """Answer requests until the key is wiped or a time-out passes (WAKE: signal fd)."""
+        """Answer requests until the key is wiped or a time-out passes (WAKE: signal fd).
+
+        Each connection is served on its own thread with its own deadline, so one slow,
+        idle or hostile client never delays the others; past MAX_CLIENTS at once, new
+        connections are closed at once rather than queued.
+        """
+        slots = threading.BoundedSemaphore(MAX_CLIENTS)
         while self._key:
             if self.expired():
-                self.wipe()
+                with self._lock:
+                    self.wipe()
                 break
             wait = min(self.seconds_left())
-            watched = [server, wake] if wake is not None else [server]
+            watched = [server, self._stopped] + ([wake] if wake is not None else [])
             ready, _, _ = select.select(watched, [], [], min(wait, 60.0))
             if wake is not None and wake in ready:
                 wake.recv(512)  # drain: the signal's handler has run by now
             if server not in ready:
                 continue
-            conn, _ = server.accept()
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            if not slots.acquire(blocking=False):
+                conn.close()
+                continue
+            threading.Thread(target=self._serve_one, args=(conn, slots), daemon=True).start()
+
+    def _serve_one(self, conn: socket.socket, slots: threading.BoundedSemaphore) -> None:
+        """One connection: check the peer, read one bounded request, answer it."""
+        try:
             with conn:
-                conn.settimeout(5)
                 if peer_uid(conn) != os.getuid():
-                    continue  # another user: close without a word
+                    return  # another user: close without a word
                 try:
-                    request = _read_message(conn)
-                    reply = self.handle(request)
-                except (OSError, ValueError, KeyError, TypeError):
+                    request = read_request(
+                        conn, self.clock.monotonic() + REQUEST_SECONDS, self.clock
+                    )
+                    with self._lock:
+                        reply = self.handle(request)
+                except (OSError, ValueError, KeyError, TypeError, RecursionError):
                     reply = {"ok": False, "error": "bad request"}
                 with contextlib.suppress(OSError):
+                    conn.settimeout(REQUEST_SECONDS)
                     conn.sendall(json.dumps(reply).encode() + b"\n")
+            if not self._key:
+                # Locked by this request: the answer is out, now the accept loop may end.
+                with contextlib.suppress(OSError):
+                    self._stop_signal.send(b"x")
+        finally:
+            slots.release()
 
 
-def _read_message(conn: socket.socket) -> dict[str, Any]:
+def read_request(conn: socket.socket, deadline: float, clock: Clock = SYSTEM) -> dict[str, Any]:
+    """One newline-terminated request: at most MAX_REQUEST bytes, by DEADLINE, one flat object.
+
+    Requests are flat JSON objects of strings and numbers, so anything nested is refused
+    before parsing (a deeply nested document would otherwise exhaust the parser's stack).
+    """
     buf = b""
     while not buf.endswith(b"\n"):
+        left = deadline - clock.monotonic()
+        if left <= 0:
+            raise ValueError("request too slow")
+        conn.settimeout(left)
         chunk = conn.recv(65536)
         if not chunk:
             break
         buf += chunk
         if len(buf) > MAX_REQUEST:
             raise ValueError("request too large")
+    if b"[" in buf or buf.count(b"{") != 1:
+        raise ValueError("not a flat object")
     data = json.loads(buf)
     if not isinstance(data, dict):
         raise ValueError("not an object")
