@@ -7,13 +7,12 @@ import json
 import os
 import pwd
 import re
-import shlex
-import subprocess
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from awsprompt import fsutil
+from awsprompt.aws import runner
 from awsprompt.aws.credentials import Credentials
 from awsprompt.aws.mfa import MfaCodes
 from awsprompt.config.profiles import Profile, RoleHop, Source
@@ -340,7 +339,7 @@ class Engine:
             creds = self._source_credentials(profile)
         from awsprompt.aws import stsflow
 
-        mfa = MfaCodes(self.ctx.ui, opts.mfa_token, prompt=opts.prompt)
+        mfa = MfaCodes(self.ctx, opts.mfa_token, prompt=opts.prompt)
         region = opts.region or profile.region
         for index in range(start, len(steps)):
             step = steps[index]
@@ -381,41 +380,9 @@ class Engine:
 
 def run_credential_process(env: Env, command: str, profile: str) -> Credentials:
     """Run a profile's own credential_process and parse its JSON."""
-    depth = int(env.get("AWSPROMPT_DEPTH") or 0)
-    if depth >= 3:
-        raise CredentialProcessFailed(
-            f"credential_process of profile {profile!r} calls awsprompt for itself",
-            hint="a profile whose keys are in the vault must not also point at awsprompt",
-        )
+    out = runner.run(env, runner.CREDENTIAL_PROCESS, command, profile)
     try:
-        argv = shlex.split(command)
-    except ValueError as exc:
-        raise CredentialProcessFailed(
-            f"credential_process of profile {profile!r} cannot be parsed: {exc}"
-        ) from None
-    try:
-        result = subprocess.run(
-            argv,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-            env=env.child(AWSPROMPT_DEPTH=str(depth + 1)),
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise CredentialProcessFailed(
-            f"credential_process of profile {profile!r} could not run: {type(exc).__name__}",
-            hint="check the command in ~/.aws/config",
-        ) from None
-    if result.returncode != 0:
-        last = (result.stderr.strip().splitlines() or [""])[-1][:200]
-        raise CredentialProcessFailed(
-            f"credential_process of profile {profile!r} exited with status {result.returncode}"
-            + (f": {last}" if last else "")
-        )
-    try:
-        data = json.loads(result.stdout)
+        data = json.loads(out)
         if data.get("Version") != 1:
             raise ValueError("Version")
         expiration = data.get("Expiration")
