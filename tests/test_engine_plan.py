@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+import subprocess
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
 
 import pytest
 
 from awsprompt.aws import engine
-from awsprompt.aws.engine import CHAIN_CAP, Options, plan
+from awsprompt.aws.credentials import Credentials
+from awsprompt.aws.plan import CHAIN_CAP, Options, Plan, SourceFacts
+from awsprompt.aws.plan import plan as planner
+from awsprompt.aws.sources import CredentialProcess, PlaintextKeys, VaultKeys
 from awsprompt.config.profiles import Profile, RoleHop, Source
 from awsprompt.config.settings import Settings
 from awsprompt.envvars import Env
@@ -18,6 +24,27 @@ MFA = "arn:aws:iam::000000000000:mfa/me"
 MFA2 = "arn:aws:iam::333333333333:mfa/other"
 FP = "fp-source-1"
 SETTINGS = Settings()
+
+
+def facts(src: Source, fp: str = FP) -> SourceFacts:
+    """The real source plug-in for SRC (a vault source is named FP, as the vault index would)."""
+    if src.kind == "vault":
+        return VaultKeys(src, fp)
+    if src.kind == "file":
+        return PlaintextKeys.of(src)
+    return CredentialProcess.of(src)
+
+
+def plan(
+    prof: Profile,
+    fp: str,
+    settings: Settings,
+    opts: Options,
+    endpoint: str = "",
+    session_name: str = "awsprompt",
+) -> Plan:
+    """The planner on PROF, its source named FP (vault sources; the others name themselves)."""
+    return planner(prof, facts(prof.source, fp), settings, opts, endpoint, session_name)
 
 
 def source(mfa: str | None = MFA) -> Source:
@@ -36,9 +63,390 @@ def profile(*hops: RoleHop, mfa: str | None = MFA) -> Profile:
     return Profile(name, source(mfa), tuple(hops), None)
 
 
-def kinds(p: engine.Plan) -> list[str]:
+def kinds(p: Plan) -> list[str]:
     """The step kinds of plan P."""
     return [s.kind for s in p.steps]
+
+
+# --- the table: one row per profile shape ------------------------------------------------
+
+VAULT = Source(profile="base", kind="vault")
+VAULT_MFA = source()
+LONG_KEYS = Credentials("AKIAPLAINTEXT0000001", "plaintext-secret")
+TEMP_KEYS = Credentials("ASIAPLAINTEXT0000002", "plaintext-secret", "session-token")
+PLAIN = Source(profile="plain", kind="file", static=LONG_KEYS)
+PLAIN_MFA = replace(PLAIN, mfa_serial=MFA)
+PLAIN_TEMP_MFA = Source(profile="temp", kind="file", static=TEMP_KEYS, mfa_serial=MFA)
+PROC = Source(profile="proc", kind="process", credential_process="get-creds --json")
+PROC_MFA = replace(PROC, mfa_serial=MFA)
+
+A = hop("A", "111111111111")
+B = hop("B", "333333333333")
+C = hop("C", "222222222222")
+D = hop("D", "444444444444")
+HOUR, EIGHT_HOURS = 3600, 28800
+LETTER = {"GetSessionToken": "G", "AssumeRole": "R"}
+
+
+@dataclass(frozen=True)
+class Row:
+    """A profile shape and the plan it must get.
+
+    LABELS name each step's cache key: across the whole table, steps with the same label
+    must share one key (the session is reused) and different labels must have different keys.
+    """
+
+    name: str
+    source: Source
+    hops: tuple[RoleHop, ...]
+    kinds: str  # G = GetSessionToken, R = AssumeRole
+    durations: tuple[int, ...]
+    mfa: tuple[str | None, ...]  # the MFA serial each call sends
+    labels: tuple[str, ...]
+    opts: Options = field(default_factory=Options)
+    capped: bool = False
+
+
+ROWS = (
+    Row("keys alone", VAULT, (), "G", (HOUR,), (None,), ("gst-1h",)),
+    Row("keys alone with MFA", VAULT_MFA, (), "G", (HOUR,), (MFA,), ("gst-1h-mfa",)),
+    Row("keys alone, --no-session", VAULT_MFA, (), "", (), (), (), Options(no_session=True)),
+    Row(
+        "keys alone, duration_seconds 2h",
+        replace(VAULT, duration_seconds=7200),
+        (),
+        "G",
+        (7200,),
+        (None,),
+        ("gst-2h",),
+    ),
+    Row(
+        "keys alone, --duration 4h", VAULT, (), "G", (14400,), (None,), ("gst-4h",), Options(14400)
+    ),
+    Row(
+        "one role, MFA on the source",
+        VAULT_MFA,
+        (A,),
+        "GR",
+        (EIGHT_HOURS, HOUR),
+        (MFA, None),
+        ("gst-8h", "A"),
+    ),
+    Row(
+        "one role, MFA on the role",
+        VAULT,
+        (replace(A, mfa_serial=MFA),),
+        "GR",
+        (EIGHT_HOURS, HOUR),
+        (MFA, None),
+        ("gst-8h", "A"),
+    ),
+    Row("one role, no MFA", VAULT, (A,), "R", (HOUR,), (None,), ("keys>A",)),
+    Row(
+        "two roles, no MFA",
+        VAULT,
+        (A, B),
+        "RR",
+        (HOUR, HOUR),
+        (None, None),
+        ("keys>A", "keys>A>B"),
+    ),
+    Row(
+        "chain of 2",
+        VAULT_MFA,
+        (A, B),
+        "GRR",
+        (EIGHT_HOURS, HOUR, HOUR),
+        (MFA, None, None),
+        ("gst-8h", "A", "A>B"),
+    ),
+    Row(
+        "chain of 3",
+        VAULT_MFA,
+        (A, B, C),
+        "GRRR",
+        (EIGHT_HOURS, HOUR, HOUR, HOUR),
+        (MFA, None, None, None),
+        ("gst-8h", "A", "A>B", "A>B>C"),
+    ),
+    Row(
+        "chain of 4",
+        VAULT_MFA,
+        (A, B, C, D),
+        "GRRRR",
+        (EIGHT_HOURS, HOUR, HOUR, HOUR, HOUR),
+        (MFA, None, None, None, None),
+        ("gst-8h", "A", "A>B", "A>B>C", "A>B>C>D"),
+    ),
+    Row(
+        "chain of 2, B with another mfa_serial",
+        VAULT_MFA,
+        (A, replace(B, mfa_serial=MFA2)),
+        "GRR",
+        (EIGHT_HOURS, HOUR, HOUR),
+        (MFA, None, MFA2),
+        ("gst-8h", "A", "A>B+mfa2"),
+    ),
+    Row(
+        "chain of 3, C with another mfa_serial",
+        VAULT_MFA,
+        (A, B, replace(C, mfa_serial=MFA2)),
+        "GRRR",
+        (EIGHT_HOURS, HOUR, HOUR, HOUR),
+        (MFA, None, None, MFA2),
+        ("gst-8h", "A", "A>B", "A>B>C+mfa2"),
+    ),
+    Row(
+        "chain of 4, C with the same mfa_serial, D with another",
+        VAULT_MFA,
+        (A, B, replace(C, mfa_serial=MFA), replace(D, mfa_serial=MFA2)),
+        "GRRRR",
+        (EIGHT_HOURS, HOUR, HOUR, HOUR, HOUR),
+        (MFA, None, None, None, MFA2),
+        ("gst-8h", "A", "A>B", "A>B>C", "A>B>C>D+mfa2"),
+    ),
+    Row(
+        "chain of 3, MFA changing twice",
+        VAULT_MFA,
+        (A, replace(B, mfa_serial=MFA2), replace(C, mfa_serial=MFA)),
+        "GRRR",
+        (EIGHT_HOURS, HOUR, HOUR, HOUR),
+        (MFA, None, MFA2, MFA),
+        ("gst-8h", "A", "A>B+mfa2", "A>B+mfa2>C+mfa"),
+    ),
+    Row(
+        "role over 1h, straight from the keys",
+        VAULT_MFA,
+        (replace(A, duration_seconds=7200),),
+        "R",
+        (7200,),
+        (MFA,),
+        ("keys>A-2h+mfa",),
+    ),
+    Row(
+        "role over 1h, MFA on the role",
+        VAULT,
+        (replace(A, duration_seconds=7200, mfa_serial=MFA),),
+        "R",
+        (7200,),
+        (MFA,),
+        ("keys>A-2h+mfa",),
+    ),
+    Row(
+        "role over 1h, no MFA",
+        VAULT,
+        (replace(A, duration_seconds=7200),),
+        "R",
+        (7200,),
+        (None,),
+        ("keys>A-2h",),
+    ),
+    Row(
+        "role with --duration 4h",
+        VAULT_MFA,
+        (A,),
+        "R",
+        (14400,),
+        (MFA,),
+        ("keys>A-4h+mfa",),
+        Options(duration=14400),
+    ),
+    Row(
+        "first role over 1h, then a chained one",
+        VAULT_MFA,
+        (replace(A, duration_seconds=7200), B),
+        "RR",
+        (7200, HOUR),
+        (MFA, None),
+        ("keys>A-2h+mfa", "keys>A-2h+mfa>B"),
+    ),
+    Row(
+        "chained role over 1h is capped",
+        VAULT_MFA,
+        (A, replace(B, duration_seconds=7200)),
+        "GRR",
+        (EIGHT_HOURS, HOUR, HOUR),
+        (MFA, None, None),
+        ("gst-8h", "A", "A>B"),
+        capped=True,
+    ),
+    Row(
+        "--duration 4h on a chain is capped",
+        VAULT_MFA,
+        (A, B),
+        "GRR",
+        (EIGHT_HOURS, HOUR, HOUR),
+        (MFA, None, None),
+        ("gst-8h", "A", "A>B"),
+        Options(duration=14400),
+        capped=True,
+    ),
+    Row(
+        "external ID",
+        VAULT_MFA,
+        (replace(A, external_id="ext-1"),),
+        "GR",
+        (EIGHT_HOURS, HOUR),
+        (MFA, None),
+        ("gst-8h", "A+ext"),
+    ),
+    Row(
+        "session tags",
+        VAULT_MFA,
+        (replace(A, session_tags=(("team", "x"),), transitive_session_tags=("team",)),),
+        "GR",
+        (EIGHT_HOURS, HOUR),
+        (MFA, None),
+        ("gst-8h", "A+tags"),
+    ),
+    Row(
+        "source identity",
+        VAULT_MFA,
+        (replace(A, source_identity="alice"),),
+        "GR",
+        (EIGHT_HOURS, HOUR),
+        (MFA, None),
+        ("gst-8h", "A+sid"),
+    ),
+    Row(
+        "role session name",
+        VAULT_MFA,
+        (replace(A, role_session_name="someone"),),
+        "GR",
+        (EIGHT_HOURS, HOUR),
+        (MFA, None),
+        ("gst-8h", "A+name"),
+    ),
+    Row("credential_process alone", PROC, (), "", (), (), ()),
+    Row("credential_process, a role", PROC, (A,), "R", (HOUR,), (None,), ("proc>A",)),
+    Row(
+        "credential_process with MFA, a role",
+        PROC_MFA,
+        (A,),
+        "R",
+        (HOUR,),
+        (MFA,),
+        ("proc>A+mfa",),
+    ),
+    Row(
+        "credential_process, MFA on the first of two roles",
+        PROC,
+        (replace(A, mfa_serial=MFA), B),
+        "RR",
+        (HOUR, HOUR),
+        (MFA, None),
+        ("proc>A+mfa", "proc>A+mfa>B"),
+    ),
+    Row("plaintext keys alone", PLAIN, (), "G", (HOUR,), (None,), ("plain-gst-1h",)),
+    Row(
+        "plaintext keys with MFA, a role",
+        PLAIN_MFA,
+        (A,),
+        "GR",
+        (EIGHT_HOURS, HOUR),
+        (MFA, None),
+        ("plain-gst-8h", "plain>A"),
+    ),
+    Row(
+        "plaintext temporary keys alone",
+        replace(PLAIN_TEMP_MFA, mfa_serial=None),
+        (),
+        "",
+        (),
+        (),
+        (),
+    ),
+    Row(
+        "plaintext temporary keys with MFA, a role",
+        PLAIN_TEMP_MFA,
+        (A,),
+        "R",
+        (HOUR,),
+        (MFA,),
+        ("temp>A+mfa",),
+    ),
+)
+
+
+def plan_row(row: Row) -> Plan:
+    """The plan for ROW's profile (named after its last hop, or its source)."""
+    name = row.hops[-1].profile if row.hops else row.source.profile
+    return plan(Profile(name, row.source, row.hops, None), FP, SETTINGS, row.opts)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[r.name for r in ROWS])
+def test_plan_table(row: Row) -> None:
+    """Each profile shape gets its step kinds, durations, MFA serials sent and cap warning."""
+    p = plan_row(row)
+    assert "".join(LETTER[s.kind] for s in p.steps) == row.kinds
+    assert tuple(s.duration for s in p.steps) == row.durations
+    assert tuple(s.mfa_serial for s in p.steps) == row.mfa
+    assert len(p.steps) == len(row.labels)
+    assert p.capped == row.capped
+    assert p.source_fp == facts(row.source).fingerprint
+
+
+def test_plan_table_labels_name_shared_cache_keys() -> None:
+    """Across the table, equal labels share one cache key and different labels never do."""
+    keys: dict[str, set[str]] = defaultdict(set)
+    for row in ROWS:
+        for label, step in zip(row.labels, plan_row(row).steps, strict=True):
+            keys[label].add(step.key)
+    assert {label: len(found) for label, found in keys.items() if len(found) != 1} == {}
+    distinct = [next(iter(found)) for found in keys.values()]
+    assert len(set(distinct)) == len(distinct)
+    shared = sum(1 for row in ROWS for label in row.labels if label == "gst-8h")
+    assert shared > 5  # the 8h MFA session really is shared by many shapes
+
+
+def test_cache_keys_are_those_earlier_versions_wrote() -> None:
+    """The keys of a few shapes are pinned: sessions cached before an upgrade stay usable."""
+    by_name = {row.name: row for row in ROWS}
+    keys = {
+        name: [s.key for s in plan_row(by_name[name]).steps]
+        for name in ("keys alone with MFA", "chain of 2", "credential_process, a role")
+    }
+    assert keys == {
+        "keys alone with MFA": ["58633da21356c83d8377c21095584dce8c1243eb"],
+        "chain of 2": [
+            "c528c8a6963c3b82e28157adfc58f7f6bcd45b42",
+            "a4f6a49c9fbcbc0970cfe90b09d59b2d43e4255e",
+            "f6db2fa0eadb8e299321001072669ed8dd4df318",
+        ],
+        "credential_process, a role": ["e7905f98f4fe04c9177f8ff1e0442e4d36a70123"],
+    }
+
+
+def test_a_new_source_kind_needs_only_the_two_facts() -> None:
+    """Any object with a fingerprint and can_get_session_token plans like the built-in kinds."""
+
+    @dataclass(frozen=True)
+    class Elsewhere:
+        fingerprint: str = "elsewhere-1"
+        can_get_session_token: bool = False
+
+    src = Source(profile="sso", kind="process", mfa_serial=MFA)
+    p = planner(Profile("A", src, (A,), None), Elsewhere(), SETTINGS, Options())
+    assert [(s.kind, s.mfa_serial) for s in p.steps] == [("AssumeRole", MFA)]
+    assert p.source_fp == "elsewhere-1"
+    long_term = planner(Profile("A", src, (A,), None), Elsewhere("e", True), SETTINGS, Options())
+    assert kinds(long_term) == ["GetSessionToken", "AssumeRole"]
+
+
+def test_the_planner_imports_no_aws_sdk_or_crypto() -> None:
+    """aws/plan.py stays pure and light: importing it loads neither boto3 nor cryptography."""
+    code = (
+        "import sys, awsprompt.aws.plan\n"
+        "heavy = ('boto3', 'botocore', 'cryptography', 'awsprompt.context', 'subprocess')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+
+
+# --- one behaviour per test ------------------------------------------------------------------
 
 
 def test_single_long_role_is_assumed_straight_from_source_with_mfa() -> None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
-import subprocess
+from typing import TYPE_CHECKING
 
+from awsprompt.aws import runner
 from awsprompt.errors import MfaFailed, MfaRequired
-from awsprompt.ui import UI
+
+if TYPE_CHECKING:
+    from awsprompt.context import Context
 
 _CODE = re.compile(r"\d{6}")
 
@@ -14,8 +17,8 @@ _CODE = re.compile(r"\d{6}")
 class MfaCodes:
     """Hands out MFA codes, asking each source at most once per serial per run."""
 
-    def __init__(self, ui: UI, token: str | None = None, *, prompt: bool = True) -> None:
-        self.ui = ui
+    def __init__(self, ctx: Context, token: str | None = None, *, prompt: bool = True) -> None:
+        self.ctx = ctx
         if token is not None and not _CODE.fullmatch(token):
             raise MfaFailed("the --mfa-token value is not a 6-digit code")
         self._token = token
@@ -36,40 +39,23 @@ class MfaCodes:
         if self._token is not None:
             code, self._token = self._token, None
         elif mfa_process:
-            code = _run_mfa_process(mfa_process, profile)
+            code = _run_mfa_process(self.ctx, mfa_process, profile)
         elif not self._prompt:
             raise MfaRequired(
                 f"profile {requested!r} needs a fresh MFA code for {serial}",
                 hint=f"run `aws-use {requested}` or `awsprompt exec {requested}` in a terminal",
             )
         else:
-            code = self.ui.ask(f"MFA code for {serial} ({profile}): ").strip()
+            code = self.ctx.ui.ask(f"MFA code for {serial} ({profile}): ").strip()
             if not _CODE.fullmatch(code):
                 raise MfaFailed("an MFA code is 6 digits")
         self._given[serial] = code
         return code
 
 
-def _run_mfa_process(command: str, profile: str) -> str:
-    try:
-        # The command comes from the user's own config file, like credential_process.
-        result = subprocess.run(  # noqa: S602
-            command,
-            shell=True,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise MfaFailed(f"mfa_process of profile {profile!r} timed out after 120s") from None
-    code = result.stdout.strip()
-    if result.returncode != 0:
-        raise MfaFailed(
-            f"mfa_process of profile {profile!r} exited with status {result.returncode}",
-            hint="run the mfa_process command yourself to see what it says",
-        )
+def _run_mfa_process(ctx: Context, command: str, profile: str) -> str:
+    """Run PROFILE's mfa_process (through the shell, as aws-vault does): its output is the code."""
+    code = runner.run(ctx.env, runner.MFA_PROCESS, command, profile).strip()
     if not _CODE.fullmatch(code):
         raise MfaFailed(
             f"mfa_process of profile {profile!r} did not print a 6-digit code",

@@ -147,7 +147,7 @@ class Rotator:
             f"rotating {name}",
             self.ctx.clock,
         ):
-            return self._rotate(source, region, no_session, mfa or MfaCodes(self.ctx.ui))
+            return self._rotate(source, region, no_session, mfa or MfaCodes(self.ctx))
 
     # -- the steps -----------------------------------------------------------------------
     def _rotate(

@@ -21,7 +21,7 @@ from awsprompt.errors import (
 )
 
 if TYPE_CHECKING:
-    from awsprompt.aws.engine import Options
+    from awsprompt.aws.plan import Options
     from awsprompt.config.profiles import Profile
     from awsprompt.context import Context
 

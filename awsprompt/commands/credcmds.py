@@ -103,7 +103,8 @@ def get_session(
     With FAST_MODE ("json" or "zsh") and no options that change the result, remember which
     cached session answered, so the next identical call can take awsprompt.shell.fastpath.
     """
-    from awsprompt.aws.engine import Engine, Options
+    from awsprompt.aws.engine import Engine
+    from awsprompt.aws.plan import Options
     from awsprompt.shell import fastpath
 
     plain = args.duration is None and args.region is None and args.mfa_token is None

@@ -36,7 +36,7 @@ def cmd_login(args: argparse.Namespace, ctx: Context) -> int:
     """Get a sign-in token and open (or print) the console link."""
     import webbrowser
 
-    from awsprompt.aws.engine import Options
+    from awsprompt.aws.plan import Options
     from awsprompt.aws.signin import (
         FEDERATION_URL_ENV,
         console_credentials,

@@ -108,7 +108,7 @@ def _rotate_one(args: argparse.Namespace, ctx: Context) -> int:
         source,
         region=args.region or region,
         no_session=args.no_session,
-        mfa=MfaCodes(ctx.ui, args.mfa_token, prompt=not args.no_prompt),
+        mfa=MfaCodes(ctx, args.mfa_token, prompt=not args.no_prompt),
     )
     also = [n for n in result.profiles if n != source.profile]
     old_state = "was already gone" if result.old_key_was_gone else "deleted"
@@ -204,7 +204,7 @@ def _run_all(
             try:
                 source, region = _source_of(ctx, info.name)
                 # A fresh code per source: AWS refuses a code that was already used.
-                mfa = MfaCodes(ctx.ui, token, prompt=not args.no_prompt)
+                mfa = MfaCodes(ctx, token, prompt=not args.no_prompt)
                 token = None
                 result = rotator.rotate(
                     source, region=args.region or region, no_session=args.no_session, mfa=mfa

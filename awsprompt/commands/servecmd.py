@@ -44,7 +44,8 @@ def session_provider(
     The provider reuses one engine (and so the unlocked vault); it never reuses the one-time
     --mfa-token, and asks on the terminal for a new MFA code only when PROMPT is true.
     """
-    from awsprompt.aws.engine import Engine, Options
+    from awsprompt.aws.engine import Engine
+    from awsprompt.aws.plan import Options
 
     profile = ctx.resolver.resolve(args.profile)
     engine = Engine(ctx)
