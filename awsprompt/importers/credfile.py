@@ -262,13 +262,15 @@ def _zero(fd: int) -> None:
     os.fsync(fd)
 
 
-def replace_plaintext(path: Path, remaining: bytes | None, expected: bytes) -> tuple[bool, bool]:
+def replace_plaintext(
+    path: Path, remaining: bytes | None, expected: bytes, timeout: float = ini.LOCK_TIMEOUT
+) -> tuple[bool, bool]:
     """Rewrite PATH as REMAINING (or delete it when None), zeroing the old bytes.
 
     Returns (removed, shredded). Refuses if the file changed since it was read. Holds the
     file's edit lock (the one every ini edit takes) from the comparison to the write.
     """
-    with ini.locked(path) as real:
+    with ini.locked(path, timeout) as real:
         return _replace_locked(path, real, remaining, expected)
 
 
