@@ -7,6 +7,8 @@ encoding; awsprompt always reads UTF-8), over every file of the table below.
 from __future__ import annotations
 
 import json
+import random
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -297,3 +299,20 @@ def test_merged_profiles_match_botocore_session(name: str, tmp_path: Path) -> No
     mine = {n: files.raw(n) for n in set(files.config_sections) | set(files.credentials_sections)}
     assert mine == found["profiles"]
     assert files.names() == sorted(n for n in found["available"] if is_valid_profile_name(n))
+
+
+def _shlex_or_none(title: str) -> list[str] | None:
+    try:
+        return shlex.split(title)
+    except ValueError:
+        return None
+
+
+def test_title_splitting_is_shlex_split() -> None:
+    """split_title (with its fast path) returns exactly what botocore's shlex.split does."""
+    rng = random.Random(11)
+    alphabet = ["a", "b", " ", "\t", "\x0b", "\x0c", "\xa0", "\u2028", '"', "'", "\\", "#", "é"]
+    titles = ["profile a", "profile  a ", "profile\ta", 'profile "a b"', "profile a\\ b", "p"]
+    titles += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 8))) for _ in range(3000)]
+    for title in titles:
+        assert ini.split_title(title) == _shlex_or_none(title), repr(title)

@@ -33,6 +33,8 @@ from awsprompt.errors import ConfigError
 _SECTION = re.compile(r"\[(?P<header>.+)\]")
 _OPTION = re.compile(r"(?P<option>.*?)\s*(?P<vi>=|:)\s*(?P<value>.*)$")
 _NONSPACE = re.compile(r"\S")
+_SHLEX_SPECIAL = re.compile(r"[\"'\\]")  # quotes and the escape: shlex.split's only specials
+_SHLEX_SPACE = re.compile(r"[ \t\r\n]+")  # shlex's whitespace (not str.split's)
 _COMMENT = ("#", ";")
 _KEY_NAME = re.compile(r"[a-z0-9_.-]+")
 DEFAULT_SECTION = "DEFAULT"  # configparser's: its keys are defaults for every other section
@@ -320,6 +322,16 @@ def read(path: Path) -> dict[str, Section]:
     return parse(_read_bytes(path), path)
 
 
+def split_title(title: str) -> list[str] | None:
+    """shlex.split(TITLE) as botocore calls it, or None where it raises (an open quote)."""
+    if not _SHLEX_SPECIAL.search(title):  # the common case, without shlex's cost
+        return [word for word in _SHLEX_SPACE.split(title) if word]
+    try:
+        return shlex.split(title)
+    except ValueError:
+        return None
+
+
 def title_kind(title: str) -> tuple[TitleKind, str] | None:
     """What a config-file section is: ("profile", NAME), ("sso-session", NAME), ... or None.
 
@@ -329,11 +341,8 @@ def title_kind(title: str) -> tuple[TitleKind, str] | None:
     """
     for kind in _KINDS:
         if title.startswith(kind):
-            try:
-                parts = shlex.split(title)
-            except ValueError:
-                return None
-            return (kind, parts[1]) if len(parts) == 2 else None
+            parts = split_title(title)
+            return (kind, parts[1]) if parts is not None and len(parts) == 2 else None
     if title == "default":
         return ("profile", "default")
     return None
