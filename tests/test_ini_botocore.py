@@ -192,8 +192,40 @@ def botocore_reads(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         path = folder / f"case{i}"
         path.write_bytes(data)
         paths[name] = str(path)
+    for i, (name, data) in enumerate(RANDOM.items()):
+        path = folder / f"random{i}"
+        path.write_bytes(data)
+        paths[name] = str(path)
     found = _run_botocore(_BOTOCORE, paths)
-    return {name: {**found[name], "path": paths[name]} for name in CASES}
+    return {name: {**found[name], "path": paths[name]} for name in paths}
+
+
+# Random files from line fragments that exercise the rules above, mostly readable.
+_FRAGMENTS = [
+    "[a]", "[profile b]", "[ profile c ]", "[DEFAULT]", "[default]", "[profile default]",
+    '[profile "d e"]', "x = 1", "X: 2", "  y = 3", "\ty=4", "\t# c", "; c", "", "  ",
+    "s3 =", "   k = v", "a=b=c", " [a]", "  [profile b]", "region = x # y", "\x0c", "z =",
+    "\xa0q = 1", "k = \xa0", "Key : v",
+]  # fmt: skip
+_BROKEN = ["bad", "= v", "[", "]", "[]", "    k2 : v"]
+
+
+def _random_files(count: int, seed: int) -> dict[str, bytes]:
+    rng = random.Random(seed)
+    files = {}
+    for i in range(count):
+        eol = rng.choice(["\n", "\r\n", "\r"])
+        lines = [
+            rng.choice(_BROKEN if rng.random() < 0.04 else _FRAGMENTS)
+            for _ in range(rng.randint(1, 10))
+        ]
+        if rng.random() < 0.8:
+            lines.insert(0, "[s]")
+        files[f"random {i}"] = (eol.join(lines) + rng.choice(["", eol])).encode()
+    return files
+
+
+RANDOM = _random_files(600, seed=20261202)
 
 
 def _as_botocore(sections: dict[str, ini.Section]) -> dict[str, dict[str, Any]]:
@@ -205,9 +237,11 @@ def test_the_table_has_cases_that_botocore_reads_and_refuses(
     botocore_reads: dict[str, Any],
 ) -> None:
     """The table is not vacuous: botocore refuses every `error:` case and reads every other."""
-    for name, found in botocore_reads.items():
-        assert ("error" in found) == name.startswith("error:"), (name, found)
-    assert sum(1 for f in botocore_reads.values() if f.get("raw")) > 30
+    for name in CASES:
+        assert ("error" in botocore_reads[name]) == name.startswith("error:"), name
+    assert sum(1 for n in CASES if botocore_reads[n].get("raw")) > 30
+    refused = sum(1 for n in RANDOM if "error" in botocore_reads[n])
+    assert 100 < refused < 500  # the random files mix readable and refused ones
 
 
 @pytest.mark.parametrize("name", [n for n in CASES if not n.startswith("error:")])
@@ -316,3 +350,20 @@ def test_title_splitting_is_shlex_split() -> None:
     titles += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 8))) for _ in range(3000)]
     for title in titles:
         assert ini.split_title(title) == _shlex_or_none(title), repr(title)
+
+
+def test_random_files_read_as_botocore_reads_them(botocore_reads: dict[str, Any]) -> None:
+    """On 600 seeded random files: the same sections and values, or an error on the same line."""
+    for name, data in RANDOM.items():
+        found = botocore_reads[name]
+        if "error" in found:
+            with pytest.raises(ConfigError) as exc:
+                ini.parse(data, found["path"])
+            if found["line"] is not None:
+                assert f", line {found['line']}:" in exc.value.message, (data, found)
+            continue
+        sections = ini.parse(data, found["path"])
+        view = ini.config_view(sections)
+        assert _as_botocore(sections) == found["raw"], data
+        assert _as_botocore(view.profiles) == found["profiles"], data
+        assert _as_botocore(view.other) == found["other"], data

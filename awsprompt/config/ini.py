@@ -228,17 +228,15 @@ class _Scanner:
 
 
 def _decode(raw: list[bytes], source: str) -> list[str]:
-    try:
-        return [line.decode("utf-8") for line in raw]
-    except UnicodeDecodeError:
-        for n, line in enumerate(raw, 1):
-            try:
-                line.decode("utf-8")
-            except UnicodeDecodeError:
-                raise _error(
-                    source, n, "this line is not valid UTF-8", "save the file as UTF-8"
-                ) from None
-        raise  # pragma: no cover - some line failed above
+    texts = []
+    for n, line in enumerate(raw, 1):
+        try:
+            texts.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise _error(
+                source, n, "this line is not valid UTF-8", "save the file as UTF-8"
+            ) from None
+    return texts
 
 
 def _load(data: bytes, source: str | Path) -> _Doc:
