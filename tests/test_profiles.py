@@ -309,3 +309,83 @@ def test_hostile_names_in_files_are_not_listed(sandbox: Sandbox) -> None:
     sandbox.write_config("[profile $(touch pwn)]\nregion = x\n[profile ok]\nregion = y\n")
     sandbox.write_credentials("[x';touch pwn;']\naws_access_key_id = A\n")
     assert AwsFiles(sandbox.config, sandbox.credentials).names() == ["ok"]
+
+
+@pytest.mark.parametrize(
+    ("config", "line"),
+    [
+        ("[profile a]\nregion = x\n\n[profile a]\nregion = y\n", 4),
+        ("[profile a]\nregion = x\nRegion = y\n", 3),
+        ("\ufeff[profile a]\nregion = x\n", 1),
+        ("[profile a]\nregion = x\nno equals sign here\n", 3),
+    ],
+)
+def test_files_the_aws_cli_refuses_are_config_errors(
+    sandbox: Sandbox, config: str, line: int
+) -> None:
+    """A repeated section or key, a BOM or a stray line: ConfigError naming file and line."""
+    sandbox.write_config(config)
+    with pytest.raises(ConfigError) as exc:
+        AwsFiles(sandbox.config, sandbox.credentials)
+    assert f"cannot parse {sandbox.config}, line {line}:" in exc.value.message
+
+
+def test_bytes_that_are_not_utf8_are_a_config_error(sandbox: Sandbox) -> None:
+    """A credentials file with a Latin-1 byte is a ConfigError naming it, not a crash."""
+    sandbox.credentials.write_bytes(b"[a]\naws_access_key_id = AKIA\nnote = caf\xe9\n")
+    with pytest.raises(ConfigError) as exc:
+        AwsFiles(sandbox.config, sandbox.credentials)
+    assert f"{sandbox.credentials}, line 3:" in exc.value.message
+
+
+def test_profile_titles_follow_botocore(sandbox: Sandbox) -> None:
+    """Quoted titles name their word; padded or three-word titles are no profile at all."""
+    sandbox.write_config(
+        '[profile "quoted.name"]\nregion = q\n[profile a b]\nregion = x\n'
+        "[ profile c ]\nregion = y\n[default ]\nregion = z\n[sso-session corp]\nsso_region = r\n"
+    )
+    sandbox.write_credentials("[ padded ]\naws_access_key_id = A\naws_secret_access_key = B\n")
+    files = AwsFiles(sandbox.config, sandbox.credentials)
+    assert files.names() == ["quoted.name"]
+    assert files.config_sections == {"quoted.name": {"region": "q"}}
+    assert set(files.config.sso_sessions) == {"corp"}
+    assert set(files.config.other) == {" profile c ", "default "}
+
+
+def test_later_spelling_of_a_profile_replaces_the_earlier(sandbox: Sandbox) -> None:
+    """`[default]` then `[profile default]`: only the later section counts, as in botocore."""
+    creds = "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = x\n"
+    config = "[default]\nregion = us-east-1\noutput = json\n[profile default]\nregion = eu-west-1\n"
+    prof = resolve(sandbox, "default", config, creds)
+    assert prof.region == "eu-west-1"
+    assert "output" not in prof.settings
+
+
+def test_default_section_keys_apply_to_every_profile(sandbox: Sandbox) -> None:
+    """configparser's [DEFAULT] (botocore's parser) gives its keys to each section."""
+    config = (
+        f"[DEFAULT]\nregion = ap-south-1\n[profile a]\nrole_arn = {ARN_A}\nsource_profile = b\n"
+    )
+    prof = resolve(sandbox, "a", config, vault=["b"])
+    assert prof.region == "ap-south-1"
+    assert AwsFiles(sandbox.config, sandbox.credentials).names() == ["a"]
+
+
+def test_colon_separates_keys_too(sandbox: Sandbox) -> None:
+    """`key: value` lines are read like `key = value`; ':' inside a value stays."""
+    config = f"[profile a]\nrole_arn: {ARN_A}\nsource_profile : base\nregion = a:b\n"
+    prof = resolve(sandbox, "a", config, vault=["base"])
+    assert [h.role_arn for h in prof.hops] == [ARN_A]
+    assert prof.region == "a:b"
+
+
+def test_services_blocks_are_parsed_and_kept_out_of_profiles(sandbox: Sandbox) -> None:
+    """A [services NAME] section with nested blocks is kept apart, its blocks parsed."""
+    sandbox.write_config(
+        "[profile a]\nservices = local\n[services local]\ns3 =\n  endpoint_url = http://x:1\n"
+    )
+    files = AwsFiles(sandbox.config, sandbox.credentials)
+    assert files.names() == ["a"]
+    local = files.config.services["local"]
+    assert local.nested == {"s3": {"endpoint_url": "http://x:1"}}
+    assert local.values == {"s3": "\nendpoint_url = http://x:1"}

@@ -1,129 +1,629 @@
-"""Line-level edits of AWS ini files that leave every other byte as it was."""
+"""The one reader and editor of the AWS CLI's ini files (~/.aws/config, ~/.aws/credentials).
+
+Reading follows botocore.configloader, which is configparser.RawConfigParser with its
+defaults followed by build_profile_map: "=" and ":" both separate a key from its value,
+keys are lower-cased, "#" and ";" start comment lines (never inline comments), a line
+indented deeper than its key continues the value (`s3 =` blocks), a repeated section or
+key is an error, and a `[DEFAULT]` section gives its keys to every other section of the
+file. tests/test_ini_botocore.py compares the two on a table of files.
+
+Edits change only the lines they must and keep every other byte. Each one holds a lock
+beside the file, re-reads the file under it, checks that the edited text parses to
+exactly the intended values (otherwise the file is left alone), and replaces the file
+atomically, keeping its mode; a symlinked file (dotfiles) is edited in its target.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shlex
+import stat
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from awsprompt import fsutil
+from awsprompt.errors import ConfigError
 
-_HEADER = re.compile(rb"^\s*\[([^\]]*)\]")
-_KEY = re.compile(rb"^([A-Za-z0-9_.-]+)\s*=")
+# configparser.RawConfigParser's SECTCRE and OPTCRE (default delimiters "=" and ":"),
+# matched against the stripped line, as configparser does.
+_SECTION = re.compile(r"\[(?P<header>.+)\]")
+_OPTION = re.compile(r"(?P<option>.*?)\s*(?P<vi>=|:)\s*(?P<value>.*)$")
+_NONSPACE = re.compile(r"\S")
+_SHLEX_SPECIAL = re.compile(r"[\"'\\]")  # quotes and the escape: shlex.split's only specials
+_SHLEX_SPACE = re.compile(r"[ \t\r\n]+")  # shlex's whitespace (not str.split's)
+_COMMENT = ("#", ";")
+_KEY_NAME = re.compile(r"[a-z0-9_.-]+")
+DEFAULT_SECTION = "DEFAULT"  # configparser's: its keys are defaults for every other section
+LOCK_TIMEOUT = 10.0  # an edit takes milliseconds; waiting longer means a stuck process
+_BOM = "\ufeff"
+
+TitleKind = Literal["profile", "sso-session", "services"]
+_KINDS: tuple[TitleKind, ...] = ("profile", "sso-session", "services")
+_LineKind = Literal["blank", "comment", "header", "option", "more", "bad"]
 
 
-def _section_title(name: str, *, config: bool) -> str:
+@dataclass(frozen=True)
+class Section:
+    """One `[title]` section as the AWS CLI reads it."""
+
+    title: str
+    line: int  # of the header
+    # Lower-case keys in file order, then keys inherited from [DEFAULT]. An indented block
+    # (`s3 =` followed by deeper lines) is its raw text: "\nmax_concurrent_requests = 10".
+    values: dict[str, str]
+    # The indented blocks parsed into their `name = value` pairs, as botocore does.
+    nested: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    """~/.aws/config split by section kind, as botocore's build_profile_map does."""
+
+    profiles: dict[str, Section]  # [default], [profile NAME]
+    sso_sessions: dict[str, Section]  # [sso-session NAME]
+    services: dict[str, Section]  # [services NAME]
+    other: dict[str, Section]  # every other section, by title ([preview], [plugins] ...)
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Option:
+    key: str
+    index: int  # 0-based line index of `key = value`
+    indent: int
+    parts: list[tuple[str, int]]  # the value's pieces and their line numbers, joined by "\n"
+
+
+@dataclass
+class _Own:
+    title: str
+    line: int
+    options: dict[str, _Option] = field(default_factory=dict)
+
+
+@dataclass
+class _Doc:
+    """A parsed file, with what the editor needs to know about each line."""
+
+    source: str
+    raw: list[bytes]  # the file's lines, each with its line ending
+    kinds: list[_LineKind]
+    owner: list[int]  # for option and continuation lines: the option's line index; else -1
+    titles: dict[int, str]  # header line index -> title
+    sections: dict[str, _Own]  # own keys by title, file order; [DEFAULT] is not among them
+    defaults: _Own
+    options: dict[int, _Option]  # option line index -> option
+    parsed: dict[str, Section] = field(default_factory=dict)  # what parse() returns
+
+    def own_values(self) -> dict[str, dict[str, str]]:
+        """Every section's own values, and [DEFAULT]'s under its name (what an edit may change)."""
+        out = {title: _joined(own.options) for title, own in self.sections.items()}
+        out[DEFAULT_SECTION] = _joined(self.defaults.options)
+        return out
+
+
+def _joined(options: Mapping[str, _Option]) -> dict[str, str]:
+    return {k: "\n".join(p for p, _ in o.parts).rstrip() for k, o in options.items()}
+
+
+def _error(source: str, line: int, reason: str, hint: str | None = None) -> ConfigError:
+    return ConfigError(
+        f"cannot parse {source}, line {line}: {reason}",
+        hint=hint or "fix that line; the AWS CLI cannot read this file either",
+    )
+
+
+class _Scanner:
+    """configparser's RawConfigParser._read, line by line, remembering where each key is.
+
+    Like configparser it raises at once on a line before any section header and on a
+    repeated section or key, and reports other unreadable lines after the last line.
+    """
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.sections: dict[str, _Own] = {}
+        self.defaults = _Own(DEFAULT_SECTION, 0)
+        self.seen_keys: dict[tuple[str, str], int] = {}
+        self.current: _Own | None = None
+        self.option: _Option | None = None  # the key a deeper-indented line continues
+        self.indent = 0
+        self.bad: ConfigError | None = None
+        self.kinds: list[_LineKind] = []
+        self.owner: list[int] = []
+        self.titles: dict[int, str] = {}
+        self.options: dict[int, _Option] = {}
+
+    def _mark(self, kind: _LineKind, owner: int = -1) -> None:
+        self.kinds.append(kind)
+        self.owner.append(owner)
+
+    def feed(self, index: int, line: str) -> None:
+        """Classify one line (without its line ending)."""
+        n = index + 1
+        stripped = line.strip()
+        if not stripped or stripped.startswith(_COMMENT):
+            if not stripped and self.current is not None and self.option is not None:
+                self.option.parts.append(("", n))  # a blank line may sit inside a value
+            self._mark("comment" if stripped else "blank")
+            return
+        match = _NONSPACE.search(line)
+        indent = match.start() if match else 0
+        if self.current is not None and self.option is not None and indent > self.indent:
+            self.option.parts.append((stripped, n))
+            self._mark("more", self.option.index)
+            return
+        self.indent = indent
+        header = _SECTION.match(stripped)
+        if header:
+            self._header(index, header.group("header"))
+        elif self.current is None:
+            if n == 1 and line.startswith(_BOM):
+                raise _error(
+                    self.source,
+                    n,
+                    "the file starts with a UTF-8 byte order mark, which the AWS CLI cannot read",
+                    "save the file as UTF-8 without a byte order mark (BOM)",
+                )
+            raise _error(
+                self.source,
+                n,
+                "this line comes before the first [section] header",
+                "put every setting under a [default], [profile NAME] or [NAME] header",
+            )
+        else:
+            self._option(index, stripped, indent)
+
+    def _header(self, index: int, title: str) -> None:
+        n = index + 1
+        if title in self.sections:
+            raise _error(
+                self.source,
+                n,
+                f"section [{title}] appears again (first on line {self.sections[title].line})",
+                "merge the two sections; the AWS CLI refuses a repeated section",
+            )
+        if title == DEFAULT_SECTION:
+            self.current = self.defaults
+            self.defaults.line = self.defaults.line or n
+        else:
+            self.current = self.sections[title] = _Own(title, n)
+        self.option = None
+        self.titles[index] = title
+        self._mark("header")
+
+    def _option(self, index: int, stripped: str, indent: int) -> None:
+        assert self.current is not None
+        n = index + 1
+        match = _OPTION.match(stripped)
+        if match is None:
+            self.bad = self.bad or _error(
+                self.source, n, "this line is not `key = value`, a [section] or a comment"
+            )
+            self._mark("bad")
+            return
+        if not match.group("option"):
+            self.bad = self.bad or _error(self.source, n, "a value without a key name")
+        key = match.group("option").rstrip().lower()
+        first = self.seen_keys.get((self.current.title, key))
+        if first is not None:
+            raise _error(
+                self.source,
+                n,
+                f"key {key!r} appears again in [{self.current.title}] (first on line {first})",
+                "keep one of the two lines; the AWS CLI refuses a repeated key",
+            )
+        self.seen_keys[(self.current.title, key)] = n
+        option = _Option(key, index, indent, [(match.group("value").strip(), n)])
+        self.current.options[key] = option
+        self.options[index] = option
+        self.option = option if key else None
+        self._mark("option", index)
+
+
+def _decode(raw: list[bytes], source: str) -> list[str]:
+    texts = []
+    for n, line in enumerate(raw, 1):
+        try:
+            texts.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise _error(
+                source, n, "this line is not valid UTF-8", "save the file as UTF-8"
+            ) from None
+    return texts
+
+
+def _load(data: bytes, source: str | Path) -> _Doc:
+    """Parse DATA; raise ConfigError naming SOURCE and the line where botocore would fail."""
+    where = str(source)
+    raw = data.splitlines(keepends=True)  # \n, \r\n and \r: Python's universal newlines
+    scanner = _Scanner(where)
+    for index, line in enumerate(_decode(data.splitlines(), where)):
+        scanner.feed(index, line)
+    if scanner.bad is not None:
+        raise scanner.bad
+    doc = _Doc(
+        where,
+        raw,
+        scanner.kinds,
+        scanner.owner,
+        scanner.titles,
+        scanner.sections,
+        scanner.defaults,
+        scanner.options,
+    )
+    doc.parsed = _sections(doc)  # the nested blocks must parse too
+    return doc
+
+
+def _nested(option: _Option, source: str) -> dict[str, str]:
+    """botocore's _parse_nested: one level of `name = value` lines (names keep their case)."""
+    parsed: dict[str, str] = {}
+    for part, n in option.parts:
+        for piece in part.splitlines():
+            text = piece.strip()
+            if not text:
+                continue
+            name, sep, value = text.partition("=")
+            if not sep:
+                raise _error(
+                    source,
+                    n,
+                    f"the indented block under {option.key!r} needs `name = value` lines",
+                    "indent only the `name = value` lines of a block such as `s3 =`",
+                )
+            parsed[name.strip()] = value.strip()
+    return parsed
+
+
+def _sections(doc: _Doc) -> dict[str, Section]:
+    out: dict[str, Section] = {}
+    for title, own in doc.sections.items():
+        options = dict(own.options)
+        for key, option in doc.defaults.options.items():
+            options.setdefault(key, option)
+        values = _joined(options)
+        nested = {
+            key: _nested(options[key], doc.source)
+            for key, value in values.items()
+            if value.startswith("\n")
+        }
+        out[title] = Section(title, own.line, values, nested)
+    return out
+
+
+def parse(data: bytes, source: str | Path) -> dict[str, Section]:
+    """Every section of DATA by title, as botocore's raw_config_parse returns them.
+
+    Raises ConfigError naming SOURCE and the line wherever botocore raises.
+    """
+    return _load(data, source).parsed
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return b""
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def read(path: Path) -> dict[str, Section]:
+    """The sections of the file at PATH (a credentials file's are its profiles); none if missing."""
+    return parse(_read_bytes(path), path)
+
+
+def split_title(title: str) -> list[str] | None:
+    """shlex.split(TITLE) as botocore calls it, or None where it raises (an open quote)."""
+    if not _SHLEX_SPECIAL.search(title):  # the common case, without shlex's cost
+        return [word for word in _SHLEX_SPACE.split(title) if word]
+    try:
+        return shlex.split(title)
+    except ValueError:
+        return None
+
+
+def title_kind(title: str) -> tuple[TitleKind, str] | None:
+    """What a config-file section is: ("profile", NAME), ("sso-session", NAME), ... or None.
+
+    botocore's rule: a title starting with "profile", "sso-session" or "services" that
+    shell-splits into exactly two words names the second word (`[profile "my.name"]` is
+    my.name); `[default]` is the default profile; other such titles are ignored.
+    """
+    for kind in _KINDS:
+        if title.startswith(kind):
+            parts = split_title(title)
+            return (kind, parts[1]) if parts is not None and len(parts) == 2 else None
+    if title == "default":
+        return ("profile", "default")
+    return None
+
+
+def config_view(sections: Mapping[str, Section]) -> ConfigFile:
+    """Sort a config file's sections into profiles, sso-sessions, services and the rest.
+
+    When two titles name the same profile (`[default]` and `[profile default]`), the later
+    section replaces the earlier one, keys and all, as in botocore.
+    """
+    view = ConfigFile({}, {}, {}, {})
+    groups = {"profile": view.profiles, "sso-session": view.sso_sessions, "services": view.services}
+    for title, section in sections.items():
+        kind = title_kind(title)
+        if kind is not None:
+            groups[kind[0]][kind[1]] = section
+        elif not title.startswith(_KINDS):
+            view.other[title] = section
+    return view
+
+
+def read_config(path: Path) -> ConfigFile:
+    """The config file at PATH by section kind (empty if the file is missing)."""
+    return config_view(read(path))
+
+
+def is_blank(data: bytes) -> bool:
+    """True when DATA holds nothing but blank lines and comments."""
+    texts = (line.decode("utf-8", "replace").strip() for line in data.splitlines())
+    return not any(text and not text.startswith(_COMMENT) for text in texts)
+
+
+# -- editing ---------------------------------------------------------------------------------
+
+
+def section_title(name: str, *, config: bool) -> str:
+    """The header awsprompt writes for profile NAME: `profile NAME` in the config file."""
+    if not config and name == DEFAULT_SECTION:
+        raise ConfigError(
+            "[DEFAULT] in a credentials file is not a profile: its keys apply to every profile",
+            hint="use another profile name",
+        )
     return name if (not config or name == "default") else f"profile {name}"
 
 
-def _find_section(lines: list[bytes], title: str) -> tuple[int, int] | None:
-    """Return (header index, end index) of the last section called TITLE."""
-    found = None
-    want = " ".join(title.split())
-    for i, line in enumerate(lines):
-        match = _HEADER.match(line)
-        if match and " ".join(match.group(1).decode("utf-8", "replace").split()) == want:
-            found = i
-    if found is None:
-        return None
-    end = len(lines)
-    for j in range(found + 1, len(lines)):
-        if _HEADER.match(lines[j]):
-            end = j
-            break
-    return found, end
+def _is_profile(title: str, name: str, *, config: bool) -> bool:
+    if config:
+        return title_kind(title) == ("profile", name)
+    return title == name and title != DEFAULT_SECTION
 
 
-def _read_lines(path: Path) -> list[bytes]:
+def _spans(doc: _Doc, name: str, *, config: bool) -> list[tuple[int, int]]:
+    """(header index, end index) of every section that is profile NAME, in file order."""
+    headers = sorted(doc.titles)
+    spans = []
+    for pos, start in enumerate(headers):
+        if _is_profile(doc.titles[start], name, config=config):
+            end = headers[pos + 1] if pos + 1 < len(headers) else len(doc.raw)
+            spans.append((start, end))
+    return spans
+
+
+def _appended(lines: list[bytes], title: str) -> list[bytes]:
+    out = list(lines)
+    if out and not out[-1].endswith((b"\n", b"\r")):
+        out[-1] += b"\n"
+    if out and out[-1].strip():
+        out.append(b"\n")
+    out.append(f"[{title}]\n".encode())
+    return out
+
+
+def _ending(line: bytes) -> bytes:
+    return line[len(line.rstrip(b"\r\n")) :]
+
+
+def _continuations(doc: _Doc, index: int, end: int) -> list[int]:
+    return [j for j in range(index + 1, end) if doc.kinds[j] == "more" and doc.owner[j] == index]
+
+
+def _removable(doc: _Doc, start: int, end: int, wanted: set[str]) -> set[int]:
+    """Lines of the unindented keys in WANTED between START and END, with their continuations."""
+    drop: set[int] = set()
+    for i in range(start + 1, end):
+        option = doc.options.get(i)
+        if option is not None and option.indent == 0 and option.key in wanted:
+            drop.add(i)
+            drop.update(_continuations(doc, i, end))
+    return drop
+
+
+def _strip(doc: _Doc, names: set[str], keys: set[str], *, config: bool) -> list[bytes]:
+    wanted = {k.lower() for k in keys}
+    drop: set[int] = set()
+    for name in names:
+        for start, end in _spans(doc, name, config=config):
+            found = _removable(doc, start, end, wanted)
+            if not found:
+                continue
+            drop |= found
+            left = any(
+                doc.kinds[j] in ("option", "more") for j in range(start + 1, end) if j not in found
+            )
+            if not left:  # nothing but comments would remain: the section goes
+                drop.update(range(start, end))
+    return [line for i, line in enumerate(doc.raw) if i not in drop]
+
+
+def without_keys(
+    data: bytes, names: set[str], keys: set[str], *, config: bool, source: str
+) -> bytes:
+    """DATA without the unindented KEYS lines (and their continuations) of NAMES' sections.
+
+    A section left with nothing but comments is dropped. Keys on indented lines stay where
+    they are: the caller checks the result (see remove_keys).
+    """
+    return b"".join(_strip(_load(data, source), names, keys, config=config))
+
+
+def _real(path: Path) -> Path:
+    return Path(os.path.realpath(path))
+
+
+def lock_path(path: Path) -> Path:
+    """The lock file that every edit of PATH (or of its symlink's target) holds."""
+    real = _real(path)
+    return real.with_name(f".{real.name}.awsprompt-lock")
+
+
+@contextlib.contextmanager
+def locked(path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[Path]:
+    """Hold the edit lock of PATH; yield the real file to read and replace."""
+    real = _real(path)
+    real.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with fsutil.file_lock(lock_path(real), timeout, f"editing {path}"):
+        yield real
+
+
+def _write(real: Path, data: bytes) -> None:
     try:
-        return path.read_bytes().splitlines(keepends=True)
-    except FileNotFoundError:
-        return []
-
-
-def _write(path: Path, lines: list[bytes]) -> None:
-    # A symlinked config (dotfiles) is edited in its target, as the AWS CLI does.
-    path = Path(os.path.realpath(path))
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    try:
-        mode = os.stat(path).st_mode & 0o777
+        mode = stat.S_IMODE(os.stat(real).st_mode)
     except FileNotFoundError:
         mode = 0o600
-    fsutil.atomic_write(path, b"".join(lines))
-    os.chmod(path, mode)  # keep the user's own mode on their file
+    fsutil.atomic_write(real, data)
+    os.chmod(real, mode)  # keep the user's own mode on their file
+
+
+_Expect = dict[str, "dict[str, str] | None"]  # title -> own values after the edit (None: gone)
+_Change = Callable[[_Doc], tuple[list[bytes], _Expect]]
+
+
+def _edit(path: Path, what: str, change: _Change, timeout: float) -> bool:
+    """Apply CHANGE to PATH under its lock; refuse unless the result parses as intended.
+
+    CHANGE returns the new lines and, for each section it changes, the own values that
+    section must have afterwards (None: gone). Every other section must read as before.
+    """
+    with locked(path, timeout) as real:
+        data = _read_bytes(real)
+        doc = _load(data, path)
+        lines, expect = change(doc)
+        new = b"".join(lines)
+        want = doc.own_values()
+        for title, values in expect.items():
+            if values is None:
+                want.pop(title, None)
+            else:
+                want[title] = values
+        try:
+            after = _load(new, path).own_values() if new != data else doc.own_values()
+        except ConfigError:
+            after = None
+        if after != want:
+            raise ConfigError(
+                f"cannot {what} in {path} without changing anything else (an unusual layout,"
+                " such as indented key lines); the file was left as it was",
+                hint="make that change by hand",
+            )
+        if new == data:
+            return False
+        _write(real, new)
+    return True
 
 
 def has_section(path: Path, name: str, *, config: bool = True) -> bool:
     """True if PATH has a section for profile NAME."""
-    return _find_section(_read_lines(path), _section_title(name, config=config)) is not None
+    return bool(_spans(_load(_read_bytes(path), path), name, config=config))
 
 
-def ensure_section(path: Path, name: str, *, config: bool = True) -> bool:
+def ensure_section(
+    path: Path, name: str, *, config: bool = True, timeout: float = LOCK_TIMEOUT
+) -> bool:
     """Append an empty section for NAME if missing; return True if the file changed."""
-    lines = _read_lines(path)
-    title = _section_title(name, config=config)
-    if _find_section(lines, title) is not None:
-        return False
-    if lines and not lines[-1].endswith(b"\n"):
-        lines[-1] += b"\n"
-    if lines and lines[-1].strip():
-        lines.append(b"\n")
-    lines.append(f"[{title}]\n".encode())
-    _write(path, lines)
-    return True
+    title = section_title(name, config=config)
+
+    def change(doc: _Doc) -> tuple[list[bytes], _Expect]:
+        if _spans(doc, name, config=config):
+            return doc.raw, {}
+        return _appended(doc.raw, title), {title: {}}
+
+    return _edit(path, f"add [{title}]", change, timeout)
 
 
-def set_key(path: Path, name: str, key: str, value: str, *, config: bool = True) -> bool:
-    """Set KEY = VALUE in NAME's section (creating it); return True if the file changed."""
-    ensure_section(path, name, config=config)
-    lines = _read_lines(path)
-    start, end = _find_section(lines, _section_title(name, config=config))  # type: ignore[misc]
-    new = f"{key} = {value}\n".encode()
-    for i in range(start + 1, end):
-        match = _KEY.match(lines[i])
-        if match and match.group(1).decode().lower() == key.lower():
-            if lines[i].rstrip(b"\r\n") == new.rstrip(b"\n"):
-                return False
-            lines[i] = new
-            _write(path, lines)
-            return True
-    insert = end
-    while insert > start + 1 and not lines[insert - 1].strip():
-        insert -= 1
-    if not lines[insert - 1].endswith(b"\n"):
-        lines[insert - 1] += b"\n"
-    lines.insert(insert, new)
-    _write(path, lines)
-    return True
+def _check_key(path: Path, key: str, value: str) -> None:
+    if not _KEY_NAME.fullmatch(key):
+        raise ValueError(f"not an ini key name: {key!r}")
+    if value != value.strip() or len(value.splitlines()) > 1:
+        raise ConfigError(
+            f"cannot write {key} into {path}: its value has a line break or outer spaces"
+        )
 
 
-def remove_keys(path: Path, name: str, keys: set[str], *, config: bool = False) -> bool:
-    """Delete KEYS (case-insensitive) from NAME's section; drop the section if nothing is left."""
-    lines = _read_lines(path)
-    found = _find_section(lines, _section_title(name, config=config))
-    if found is None:
-        return False
-    start, end = found
+def set_key(
+    path: Path,
+    name: str,
+    key: str,
+    value: str,
+    *,
+    config: bool = True,
+    timeout: float = LOCK_TIMEOUT,
+) -> bool:
+    """Set KEY = VALUE in NAME's section (creating it); return True if the file changed.
+
+    An existing KEY line (any case) is replaced in place, continuation lines and all;
+    otherwise the line goes at the end of the section, before its trailing blank lines.
+    """
+    key = key.lower()
+    _check_key(path, key, value)
+    title = section_title(name, config=config)
+    text = f"{key} = {value}".encode()
+
+    def change(doc: _Doc) -> tuple[list[bytes], _Expect]:
+        spans = _spans(doc, name, config=config)
+        if not spans:
+            return [*_appended(doc.raw, title), text + b"\n"], {title: {key: value}}
+        start, end = spans[-1]
+        own = doc.titles[start]
+        want = {**_joined(doc.sections[own].options), key: value}
+        lines = list(doc.raw)
+        for i in range(start + 1, end):
+            option = doc.options.get(i)
+            if option is None or option.indent or option.key != key:
+                continue
+            more = _continuations(doc, i, end)
+            if lines[i].rstrip(b"\r\n") == text and not more:
+                return doc.raw, {own: want}
+            lines[i] = text + (_ending(lines[i]) or b"\n")
+            return [ln for j, ln in enumerate(lines) if j not in more], {own: want}
+        insert = end
+        while insert > start + 1 and not lines[insert - 1].strip():
+            insert -= 1
+        if not lines[insert - 1].endswith((b"\n", b"\r")):
+            lines[insert - 1] += b"\n"
+        lines.insert(insert, text + b"\n")
+        return lines, {own: want}
+
+    return _edit(path, f"set {key} in [{title}]", change, timeout)
+
+
+def remove_keys(
+    path: Path,
+    name: str,
+    keys: set[str],
+    *,
+    config: bool = False,
+    timeout: float = LOCK_TIMEOUT,
+) -> bool:
+    """Delete KEYS (case-insensitive) from NAME's section; drop the section if nothing is left.
+
+    Raises ConfigError (changing nothing) when a key cannot be removed cleanly, e.g. one
+    on an indented line.
+    """
     wanted = {k.lower() for k in keys}
-    keep: list[bytes] = []
-    i = start + 1
-    changed = False
-    while i < end:
-        match = _KEY.match(lines[i])
-        if match and match.group(1).decode().lower() in wanted:
-            changed = True
-            i += 1
-            # an indented continuation belongs to the removed key
-            while i < end and lines[i][:1] in (b" ", b"\t") and lines[i].strip():
-                i += 1
-            continue
-        keep.append(lines[i])
-        i += 1
-    if not changed:
-        return False
-    body_left = any(ln.strip() and not ln.lstrip().startswith((b"#", b";")) for ln in keep)
-    lines[start + 1 : end] = keep if body_left else []
-    if not body_left:
-        del lines[start]
-    _write(path, lines)
-    return True
+
+    def change(doc: _Doc) -> tuple[list[bytes], _Expect]:
+        expect: _Expect = {}
+        for start, _end in _spans(doc, name, config=config):
+            title = doc.titles[start]
+            own = _joined(doc.sections[title].options)
+            left = {k: v for k, v in own.items() if k not in wanted}
+            if left != own:
+                expect[title] = left or None
+        return _strip(doc, {name}, wanted, config=config), expect
+
+    return _edit(path, f"remove keys from [{section_title(name, config=config)}]", change, timeout)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import configparser
 import difflib
 import re
 from collections.abc import Iterable, Mapping
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 from awsprompt.aws.credentials import Credentials
+from awsprompt.config import ini
 from awsprompt.errors import ConfigError, ProfileNotFound
 from awsprompt.names import is_valid_profile_name, validate_profile_name
 
@@ -78,45 +78,21 @@ class Profile:
         return {"vault": "keys", "file": "keys", "process": "credential_process"}[self.source.kind]
 
 
-def _parser() -> configparser.RawConfigParser:
-    # No DEFAULT section magic: "[default]" is an ordinary profile in AWS files.
-    return configparser.RawConfigParser(
-        strict=False, interpolation=None, default_section="\x00none", delimiters=("=",)
-    )
-
-
-def _read(path: Path) -> configparser.RawConfigParser:
-    parser = _parser()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return parser
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
-    try:
-        parser.read_string(text, source=str(path))
-    except configparser.Error as exc:
-        first = str(exc).splitlines()[0]
-        raise ConfigError(f"cannot parse {path}: {first}") from None
-    return parser
-
-
 class AwsFiles:
-    """The config and credentials files, parsed once."""
+    """The config and credentials files, parsed once (by awsprompt.config.ini, as botocore does)."""
 
     def __init__(self, config: Path, credentials: Path) -> None:
         self.config_path = config
         self.credentials_path = credentials
-        self._config = _read(self.config_path)
-        self._credentials = _read(self.credentials_path)
-        self.config_sections: dict[str, dict[str, str]] = {}
-        for section in self._config.sections():
-            name = _config_profile_name(section)
-            if name is not None:
-                merged = self.config_sections.setdefault(name, {})
-                merged.update(self._config.items(section))
+        self.config = ini.read_config(config)
+        self.credentials = ini.read(credentials)
+        # Profile name -> key/values: [default] and [profile NAME] of the config file, and
+        # every section of the credentials file. An indented block is kept as its raw text.
+        self.config_sections: dict[str, dict[str, str]] = {
+            name: dict(section.values) for name, section in self.config.profiles.items()
+        }
         self.credentials_sections: dict[str, dict[str, str]] = {
-            s.strip(): dict(self._credentials.items(s)) for s in self._credentials.sections()
+            title: dict(section.values) for title, section in self.credentials.items()
         }
 
     def names(self) -> list[str]:
@@ -131,16 +107,6 @@ class AwsFiles:
         merged = dict(self.config_sections.get(name, {}))
         merged.update(self.credentials_sections.get(name, {}))
         return merged
-
-
-def _config_profile_name(section: str) -> str | None:
-    section = section.strip()
-    if section == "default":
-        return "default"
-    parts = section.split(None, 1)
-    if len(parts) == 2 and parts[0] == "profile":
-        return parts[1].strip()
-    return None
 
 
 class Resolver:

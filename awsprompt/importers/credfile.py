@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import configparser
 import contextlib
 import os
-import re
 import shlex
 import shutil
 import sys
@@ -28,8 +26,6 @@ if TYPE_CHECKING:
 KEY_NAMES = frozenset(
     {"aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token"}
 )
-_HEADER = re.compile(rb"^\s*\[([^\]]*)\]")
-_KEY = re.compile(rb"^([A-Za-z0-9_.-]+)\s*=")
 
 
 @dataclass(frozen=True)
@@ -109,53 +105,11 @@ def _real(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
 
-def strip_keys(data: bytes, profiles: set[str]) -> bytes:
+def strip_keys(
+    data: bytes, profiles: set[str], source: Path | str = "the credentials file"
+) -> bytes:
     """DATA without the key lines of PROFILES' sections; sections left empty are dropped."""
-    lines = data.splitlines(keepends=True)
-    out: list[bytes] = []
-    section: list[bytes] = []
-    in_target = False
-    removed_any = False
-
-    def flush() -> None:
-        nonlocal removed_any
-        if in_target and removed_any:
-            body = section[1:]
-            has_keys = any(ln.strip() and not ln.lstrip().startswith((b"#", b";")) for ln in body)
-            if not has_keys:
-                section.clear()
-        out.extend(section)
-        section.clear()
-
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        header = _HEADER.match(line)
-        if header:
-            flush()
-            title = header.group(1).decode("utf-8", "replace").strip()
-            in_target = title in profiles
-            removed_any = False
-            section.append(line)
-            i += 1
-            continue
-        match = _KEY.match(line)
-        if in_target and match and match.group(1).decode().lower() in KEY_NAMES:
-            removed_any = True
-            i += 1
-            while i < len(lines) and lines[i][:1] in (b" ", b"\t") and lines[i].strip():
-                i += 1
-            continue
-        section.append(line)
-        i += 1
-    flush()
-    return b"".join(out)
-
-
-def _only_comments(data: bytes) -> bool:
-    return not any(
-        ln.strip() and not ln.lstrip().startswith((b"#", b";")) for ln in data.splitlines()
-    )
+    return ini.without_keys(data, profiles, set(KEY_NAMES), config=False, source=str(source))
 
 
 def _static_key(name: str, values: dict[str, str], conf: dict[str, str]) -> LongTermKey | Skip:
@@ -192,23 +146,17 @@ def _against_vault(name: str, key: LongTermKey, index: dict[str, KeyInfo]) -> Mo
 
 def _check_stripped(rest: bytes, profiles: list[str], source: Path) -> None:
     """Refuse (before any write) when the stripped file would still hold a moved key."""
-    parser = configparser.RawConfigParser(
-        strict=False, interpolation=None, default_section="\x00none", delimiters=("=",)
-    )
     try:
-        parser.read_string(rest.decode("utf-8"), source=str(source))
-    except (configparser.Error, UnicodeDecodeError):
+        sections = ini.parse(rest, source)
+    except ConfigError:
         left = set(profiles)
     else:
-        left = {
-            s.strip()
-            for s in parser.sections()
-            if s.strip() in profiles and KEY_NAMES & set(parser.options(s))
-        }
+        left = {p for p in profiles if p in sections and KEY_NAMES & set(sections[p].values)}
     if left:
         raise ConfigError(
             f"cannot take the keys of {', '.join(sorted(left))} out of {source}"
-            " (unusual layout, e.g. indented key lines); nothing was changed",
+            " (unusual layout, e.g. indented key lines or keys from a [DEFAULT] section);"
+            " nothing was changed",
             hint="remove the indentation from those lines and run `awsprompt import` again",
         )
 
@@ -258,9 +206,9 @@ def plan_import(
         if name not in files.config_sections:
             plan.new_sections.append(name)
     if plan.moves:
-        rest = strip_keys(plan.original, {m.profile for m in plan.moves})
+        rest = strip_keys(plan.original, {m.profile for m in plan.moves}, source)
         _check_stripped(rest, [m.profile for m in plan.moves], source)
-        plan.remaining = None if _only_comments(rest) else rest
+        plan.remaining = None if ini.is_blank(rest) else rest
     return plan
 
 
@@ -314,12 +262,21 @@ def _zero(fd: int) -> None:
     os.fsync(fd)
 
 
-def replace_plaintext(path: Path, remaining: bytes | None, expected: bytes) -> tuple[bool, bool]:
+def replace_plaintext(
+    path: Path, remaining: bytes | None, expected: bytes, timeout: float = ini.LOCK_TIMEOUT
+) -> tuple[bool, bool]:
     """Rewrite PATH as REMAINING (or delete it when None), zeroing the old bytes.
 
-    Returns (removed, shredded). Refuses if the file changed since it was read.
+    Returns (removed, shredded). Refuses if the file changed since it was read. Holds the
+    file's edit lock (the one every ini edit takes) from the comparison to the write.
     """
-    real = _real(path)
+    with ini.locked(path, timeout) as real:
+        return _replace_locked(path, real, remaining, expected)
+
+
+def _replace_locked(
+    path: Path, real: Path, remaining: bytes | None, expected: bytes
+) -> tuple[bool, bool]:
     fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW)
     wfd: int | None = None
     try:
