@@ -76,9 +76,9 @@ def test_add_list_remove_round_trip(sandbox: Sandbox) -> None:
     proc = cli("remove", "dev", "--force")
     assert proc.returncode == 0, proc.stderr
     rows = list_json()
-    # the config section stays (it is the user's file); only the keys are gone
-    assert rows["dev"]["has_credentials"] is False
-    assert rows["dev"]["key_age_days"] is None
+    # the keys are gone, and so is the empty section that `add` created
+    assert "dev" not in rows
+    assert b"[profile dev]" not in sandbox.config.read_bytes()
     assert (sandbox.state / "vault.names").read_text() == ""
 
 
@@ -407,3 +407,19 @@ def test_help_on_every_command() -> None:
         assert proc.returncode == 0, (command, proc.stderr)
         assert proc.stdout.startswith("usage: awsprompt "), command
         assert "--help" in proc.stdout, command
+
+
+@pytest.mark.usefixtures("with_passphrase")
+def test_remove_takes_back_the_empty_section_add_made(sandbox: Sandbox) -> None:
+    """add then remove leaves ~/.aws/config byte for byte as before; a used section stays."""
+    original = b"[default]\nregion = eu-west-1\n"
+    sandbox.config.write_bytes(original)
+    assert add("dev").returncode == 0
+    assert b"[profile dev]" in sandbox.config.read_bytes()
+    assert cli("remove", "dev", "--force").returncode == 0
+    assert sandbox.config.read_bytes() == original
+    assert [row["name"] for row in json.loads(cli("list", "--json").stdout)] == ["default"]
+    sandbox.config.write_bytes(original + b"\n[profile ops]\nregion = us-west-2\n")
+    assert add("ops").returncode == 0
+    assert cli("remove", "ops", "--force").returncode == 0
+    assert b"[profile ops]\nregion = us-west-2\n" in sandbox.config.read_bytes()

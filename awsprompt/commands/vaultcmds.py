@@ -127,6 +127,8 @@ def cmd_remove(args: argparse.Namespace, ctx: Context) -> int:
             return 0
     vault.delete(args.profile)
     ctx.sessions.clear(source_fp=info.fingerprint)
+    # The empty [profile NAME] that `add` created goes too; anything the user wrote stays.
+    ini.remove_empty_section(ctx.paths.aws_config_path(), args.profile)
     ctx.ui.info(
         f"Removed keys for {args.profile!r} from {vault.where} (AWS still has the key itself)."
     )

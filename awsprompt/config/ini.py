@@ -627,3 +627,28 @@ def remove_keys(
         return _strip(doc, {name}, wanted, config=config), expect
 
     return _edit(path, f"remove keys from [{section_title(name, config=config)}]", change, timeout)
+
+
+def remove_empty_section(
+    path: Path, name: str, *, config: bool = True, timeout: float = LOCK_TIMEOUT
+) -> bool:
+    """Drop NAME's sections that hold no key at all (as `add` creates them); True if changed.
+
+    A section with any key, or only a comment the user wrote, stays.
+    """
+
+    def change(doc: _Doc) -> tuple[list[bytes], _Expect]:
+        drop: set[int] = set()
+        expect: _Expect = {}
+        for start, end in _spans(doc, name, config=config):
+            body = range(start + 1, end)
+            if any(doc.kinds[j] != "blank" for j in body):
+                continue
+            drop.update(range(start, end))
+            # the blank line ensure_section put before a section it appended
+            if end == len(doc.raw) and start > 0 and doc.kinds[start - 1] == "blank":
+                drop.add(start - 1)
+            expect[doc.titles[start]] = None
+        return [line for i, line in enumerate(doc.raw) if i not in drop], expect
+
+    return _edit(path, f"remove [{section_title(name, config=config)}]", change, timeout)
