@@ -179,6 +179,7 @@ class IdentityCenter:
         self.deny_sign_ins = False
         self.calls: Counter[str] = Counter()
         self.grants: Counter[str] = Counter()
+        self.errors: Counter[str] = Counter()
         self._lock = threading.RLock()
         self._clients: dict[str, _Client] = {}
         self._devices: dict[str, _Device] = {}
@@ -195,7 +196,9 @@ class IdentityCenter:
     def start(self) -> IdentityCenter:
         """Listen on 127.0.0.1 on a free port, in a background thread."""
         self._server = _Server(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -327,6 +330,7 @@ class IdentityCenter:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             server_version = "IdentityCenterEmulation/1"
+            disable_nagle_algorithm = True  # headers and body go out in separate writes
 
             def log_message(self, format: str, *args: Any) -> None:
                 """Silent (request lines carry codes)."""
@@ -360,6 +364,8 @@ class IdentityCenter:
                 self._send(status, json.dumps(data).encode(), "application/json", {})
 
             def _error(self, fault: _Fault, portal: bool) -> None:
+                with center._lock:
+                    center.errors[fault.error] += 1
                 if portal:
                     status = fault.status or PORTAL_ERRORS.get(fault.error, 400)
                     body: dict[str, Any] = {"message": fault.message}
@@ -423,7 +429,13 @@ class IdentityCenter:
             self.calls[operation] += 1
             queued = self._faults.get(operation)
             if queued:
-                raise queued.pop(0)
+                fault = queued.pop(0)
+                device = self._devices.get(str(body.get("deviceCode", "")))
+                if fault.error == "SlowDownException" and device is not None:
+                    # RFC 8628: the interval grows by 5 s for this and every later poll.
+                    device.interval += SLOW_DOWN_STEP
+                    device.last_poll = self.clock.time()
+                raise fault
             if operation == "RegisterClient":
                 return self._register(body)
             if operation == "StartDeviceAuthorization":

@@ -109,7 +109,7 @@ class _LoopbackServer(HTTPServer):
 class CallbackListener:
     """A one-shot HTTP listener on 127.0.0.1 (random port) for the sign-in redirect."""
 
-    def __init__(self, clock: Clock, *, step: float = 0.1) -> None:
+    def __init__(self, clock: Clock, *, step: float = 0.5) -> None:
         self.clock = clock
         self.step = step
         self._result: dict[str, str] | None = None
@@ -164,8 +164,9 @@ class CallbackListener:
         """The authorization code of the first redirect; SsoLoginFailed on time-out or bad state."""
         deadline = self.clock.monotonic() + timeout
         try:
-            # A short real wait yields to the listener's thread; the clock paces the loop.
-            while not self._done.wait(0.01):
+            # A brief real wait yields to the listener's thread; the clock paces the loop
+            # (so a test's fake clock runs the whole wait without really waiting).
+            while not self._done.wait(0.005):
                 if self.clock.monotonic() >= deadline:
                     raise SsoLoginFailed(
                         f"the sign-in to {label} timed out after {timeout:g}s without a"
