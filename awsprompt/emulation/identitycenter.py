@@ -21,12 +21,14 @@ answer an error), `throttle`, `deny_sign_ins`, `revoke_all`, `expire_registratio
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import http.client
 import json
 import re
 import secrets
+import socket
 import socketserver
 import threading
 import uuid
@@ -190,6 +192,7 @@ class IdentityCenter:
         self._faults: dict[str, list[_Fault]] = {}
         self._sts: Any = None
         self._server: _Server | None = None
+        self._connections: set[socket.socket] = set()
         self._thread: threading.Thread | None = None
 
     # -- life cycle ----------------------------------------------------------------------
@@ -208,6 +211,12 @@ class IdentityCenter:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        with self._lock:
+            # Kept-alive connections would go on being served: cut them, as a dead host would.
+            for conn in list(self._connections):
+                with contextlib.suppress(OSError):
+                    conn.shutdown(socket.SHUT_RDWR)
+            self._connections.clear()
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
@@ -331,6 +340,16 @@ class IdentityCenter:
             protocol_version = "HTTP/1.1"
             server_version = "IdentityCenterEmulation/1"
             disable_nagle_algorithm = True  # headers and body go out in separate writes
+
+            def setup(self) -> None:
+                super().setup()
+                with center._lock:
+                    center._connections.add(self.connection)
+
+            def finish(self) -> None:
+                with center._lock:
+                    center._connections.discard(self.connection)
+                super().finish()
 
             def log_message(self, format: str, *args: Any) -> None:
                 """Silent (request lines carry codes)."""

@@ -95,9 +95,13 @@ class AccessTokens:
 
     # -- reading ---------------------------------------------------------------------------
     def _candidates(
-        self, session: SsoSession, record: SsoRecord | None
+        self, session: SsoSession, record: SsoRecord | None, *, tolerate_damage: bool = False
     ) -> tuple[SsoToken | None, bool, str | None]:
-        """(the freshest usable token, whether it came from the CLI cache, a region mismatch)."""
+        """(the freshest usable token, whether it came from the CLI cache, a region mismatch).
+
+        The AWS CLI's file is read only when the store has no fresh token; a damaged one is
+        an error only when nothing else can help (no token of ours, no sign-in to run).
+        """
         found: list[tuple[SsoToken, bool]] = []
         mismatch = None
         stored = record.token if record else None
@@ -106,8 +110,14 @@ class AccessTokens:
                 found.append((stored, False))
             else:
                 mismatch = stored.region
-        if self.cli_cache is not None:
-            cli = _tokens.read_cli_token(self.cli_cache, session)
+        now = self.clock.time()
+        if self.cli_cache is not None and not (found and is_fresh(found[0][0], now)):
+            try:
+                cli = _tokens.read_cli_token(self.cli_cache, session)
+            except VaultDamaged:
+                if not found and not tolerate_damage:
+                    raise
+                cli = None
             if cli is not None:
                 found.append((_complete(cli, session), True))
         if not found:
@@ -125,7 +135,7 @@ class AccessTokens:
 
     def cached(self, session: SsoSession, *, min_ttl: float = DEFAULT_MIN_TTL) -> SsoToken | None:
         """A token that needs neither refresh nor login right now (no network), or None."""
-        token, _, _ = self._candidates(session, self._load(session))
+        token, _, _ = self._candidates(session, self._load(session), tolerate_damage=True)
         now = self.clock.time()
         return token if token is not None and is_fresh(token, now, min_ttl) else None
 
@@ -140,8 +150,9 @@ class AccessTokens:
 
         Without LOGIN (no person to sign in), a missing or dead token raises SsoLoginRequired.
         """
-        record = self._load(session, tolerate_damage=login is not None)
-        token, from_cli, mismatch = self._candidates(session, record)
+        tolerate = login is not None
+        record = self._load(session, tolerate_damage=tolerate)
+        token, from_cli, mismatch = self._candidates(session, record, tolerate_damage=tolerate)
         now = self.clock.time()
         if token is not None and is_fresh(token, now, min_ttl) and not from_cli:
             return token
@@ -149,8 +160,8 @@ class AccessTokens:
             raise self._required(session, mismatch)
         wait = self.login_wait if login is not None else self.lock_timeout
         with self.store.lock(session, wait, self.clock):
-            record = self._load(session, tolerate_damage=login is not None)
-            token, from_cli, mismatch = self._candidates(session, record)
+            record = self._load(session, tolerate_damage=tolerate)
+            token, from_cli, mismatch = self._candidates(session, record, tolerate_damage=tolerate)
             now = self.clock.time()
             if token is not None and is_fresh(token, now, min_ttl):
                 if from_cli:
@@ -202,7 +213,7 @@ class AccessTokens:
         with self.store.lock(session, self.login_wait, self.clock):
             record = self._load(session, tolerate_damage=True)
             if not force:
-                token, from_cli, _ = self._candidates(session, record)
+                token, from_cli, _ = self._candidates(session, record, tolerate_damage=True)
                 if token is not None and is_fresh(token, self.clock.time()):
                     if from_cli:
                         self._save(session, token, record, to_cli=False)
