@@ -382,3 +382,56 @@ def test_stop_frees_the_port() -> None:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
     with pytest.raises(ConnectionRefusedError):
         conn.request("GET", "/")
+
+
+def model_errors(service: str) -> dict[str, int]:
+    """Every error shape of SERVICE's botocore model with its modelled HTTP status."""
+    from botocore.loaders import Loader
+
+    shapes = Loader().load_service_model(service, "service-2")["shapes"]
+    return {
+        name: int(shape["error"]["httpStatusCode"])
+        for name, shape in shapes.items()
+        if shape.get("exception")
+    }
+
+
+def test_emulated_error_statuses_are_the_models() -> None:
+    """Each error type the emulation answers has the status code botocore's model gives it."""
+    from awsprompt.emulation.identitycenter import OIDC_ERRORS, PORTAL_ERRORS
+
+    oidc, portal = model_errors("sso-oidc"), model_errors("sso")
+    for name, (status, _) in OIDC_ERRORS.items():
+        assert oidc[name] == status, name
+    for name, status in PORTAL_ERRORS.items():
+        # Not modelled: the real portal's "No access" (403), and a server error (500).
+        if name not in ("ForbiddenException", "InternalServerException"):
+            assert portal[name] == status, name
+    assert set(oidc) - set(OIDC_ERRORS) <= {"InvalidRequestRegionException"}
+    assert set(portal) <= set(PORTAL_ERRORS)
+
+
+def test_every_modelled_error_maps_to_an_awsprompt_error(sandbox: object) -> None:
+    """No SDK error type of either model falls through to the generic AwsError without a hint."""
+    from awsprompt.aws.sso._sdk import SdkError
+    from awsprompt.aws.sso.config import resolve_session
+    from awsprompt.aws.sso.oidc import OidcClient, _PollSignal
+    from awsprompt.aws.sso.portal import Portal
+    from awsprompt.envvars import Env
+    from awsprompt.errors import AwspromptError
+
+    session = resolve_session("corp", {"sso_start_url": START_URL, "sso_region": "us-east-1"})
+    oidc = OidcClient(Env({}), session, FakeClock())
+    portal = Portal(Env({}), session, FakeClock())
+    for code_, status in model_errors("sso-oidc").items():
+        for step in ("reg", "start", "device", "code", "refresh"):
+            err = oidc._translate(step)(SdkError(code_, "m", status))
+            if code_ == "AuthorizationPendingException" and step != "device":
+                continue  # never answered outside polling
+            assert isinstance(err, AwspromptError), (code_, step)
+            if not isinstance(err, _PollSignal):
+                assert err.hint, (code_, step)
+    for code_, status in model_errors("sso").items():
+        err = portal._translate("GetRoleCredentials", "profile 'p'")(SdkError(code_, "m", status))
+        assert isinstance(err, AwspromptError) and err.hint, code_
+        assert code_ in err.message and "profile 'p'" in err.message

@@ -35,7 +35,7 @@ from awsprompt.aws.sso.login import (
 )
 from awsprompt.clock import SYSTEM, FakeClock
 from awsprompt.emulation.identitycenter import FakeBrowser, IdentityCenter
-from awsprompt.errors import SsoLoginFailed
+from awsprompt.errors import SsoLoginFailed, SsoLoginRequired
 
 
 def query_of(url: str) -> dict[str, str]:
@@ -369,3 +369,36 @@ def test_twenty_parallel_callers_start_one_sign_in(
     assert len(results) == 20 and len(set(results)) == 1
     assert live_emu.calls["Authorize"] == 1 and live_emu.calls["RegisterClient"] == 1
     assert sum(len(b.opened) for b in browsers) == 1  # one browser tab
+
+
+def test_login_through_a_context(
+    sandbox: Sandbox, emu: IdentityCenter, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """login(ctx, ...) takes the environment, UI and clock from the Context and stores the token."""
+    from conftest import app
+
+    for name, value in emu.env().items():
+        monkeypatch.setenv(name, value)
+    w = make_world(sandbox, emu, clock)
+    ui = PersonUI(emu)
+    ctx = app(ui=ui, clock=clock)
+    token = login_mod.login(ctx, w.session, w.tokens, open_browser=FakeBrowser())
+    assert token.access_token in emu.access_tokens() and emu.calls["Authorize"] == 1
+    assert ui.infos and w.tokens.get(w.session) == token
+    device = login_mod.login(ctx, w.session, w.tokens, device_code=True, no_browser=True)
+    assert device.access_token != token.access_token and emu.calls["StartDeviceAuthorization"] == 1
+    kept = login_mod.login(ctx, w.session, w.tokens, force=False)
+    assert kept == device and emu.calls["RegisterClient"] == 2
+
+
+def test_a_failed_sign_in_forgets_the_reused_registration(
+    world: World, emu: IdentityCenter
+) -> None:
+    """A reused client refused at the code exchange: that sign-in fails, the next registers anew."""
+    world.login()
+    emu.fail("CreateToken", "InvalidClientException")
+    with pytest.raises(SsoLoginRequired, match="client registration is expired or unknown"):
+        world.login()
+    assert emu.calls["RegisterClient"] == 1
+    world.login()
+    assert emu.calls["RegisterClient"] == 2 and emu.calls["Authorize"] == 3

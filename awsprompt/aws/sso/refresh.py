@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING
 from awsprompt.aws.sso import tokens as _tokens
 from awsprompt.aws.sso.oidc import OidcClient
 from awsprompt.aws.sso.tokens import Registration, SsoRecord, SsoToken, TokenMeta, TokenStore
-from awsprompt.errors import AwsError, AwspromptError, SsoLoginRequired, VaultDamaged
+from awsprompt.errors import (
+    AwsError,
+    AwspromptError,
+    SsoLoginFailed,
+    SsoLoginRequired,
+    VaultDamaged,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -224,9 +230,14 @@ class AccessTokens:
         self, session: SsoSession, record: SsoRecord | None, flow: LoginFlow
     ) -> SsoToken:
         registration = record.registration if record else None
-        if registration is None and record is not None and record.token is not None:
-            registration = record.token.registration
-        token = flow(registration)
+        try:
+            token = flow(registration)
+        except (SsoLoginFailed, SsoLoginRequired):
+            if record is not None and registration is not None:
+                # The next sign-in registers afresh, in case this client was the problem.
+                now = self.clock.time()
+                self.store.save(session, SsoRecord(token=record.token, registration=None), now)
+            raise
         self._save(session, token, record)
         return token
 
