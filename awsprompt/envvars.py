@@ -39,6 +39,8 @@ VARS: tuple[tuple[str, str, bool | str], ...] = (
     ("AWS_ENDPOINT_URL", "the endpoint of every AWS service", INPUT),
     ("AWS_ENDPOINT_URL_STS", "the STS endpoint", INPUT),
     ("AWS_ENDPOINT_URL_IAM", "the IAM endpoint", "IAM is not asked on the cached path"),
+    ("AWS_ENDPOINT_URL_SSO", "the IAM Identity Center portal endpoint (role credentials)", INPUT),
+    ("AWS_ENDPOINT_URL_SSO_OIDC", "the Identity Center OIDC endpoint", "sign-in and refresh only"),
     ("AWS_REGION", "the region", "picks the STS endpoint, not the cached session"),
     ("AWS_DEFAULT_REGION", "the region (older name)", "picks the STS endpoint only"),
     ("AWSPROMPT_FEDERATION_URL", "the console federation endpoint", "login only"),

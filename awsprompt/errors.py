@@ -30,6 +30,7 @@ class ExitCode(IntEnum):
     ROTATE_INCOMPLETE = 19
     PROBLEMS_FOUND = 20
     AGENT = 21
+    SSO_LOGIN = 22
     INTERRUPTED = 130
 
 
@@ -162,3 +163,13 @@ class AgentError(AwspromptError):
     """The unlock agent could not be started or reached."""
 
     exit_code = ExitCode.AGENT
+
+
+class SsoLoginRequired(TokenInvalid):
+    """No usable IAM Identity Center token: none yet, expired, revoked or unrefreshable."""
+
+
+class SsoLoginFailed(AwspromptError):
+    """An IAM Identity Center sign-in did not complete (timed out, denied, wrong state)."""
+
+    exit_code = ExitCode.SSO_LOGIN

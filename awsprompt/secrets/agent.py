@@ -98,7 +98,7 @@ class Agent:
             self.wipe()
             return {"ok": True}
         purpose = str(request.get("purpose", ""))
-        if purpose not in ("vault", "session-cache"):
+        if purpose not in ("vault", "session-cache", "sso-token"):
             return {"ok": False, "error": "unknown purpose"}
         sub = crypto.subkey(bytes(self._key), purpose)
         aad = base64.b64decode(request.get("aad", ""), validate=True)
