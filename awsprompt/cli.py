@@ -84,7 +84,18 @@ def make_context() -> Context:
     from awsprompt.commands.agentcmds import offer_agent
 
     ctx.unlock_hook = lambda key, typed: offer_agent(ctx, key, typed)
+    ctx.open_browser = open_browser
     return ctx
+
+
+def open_browser(url: str) -> bool:
+    """Hand URL to the user's browser (honours $BROWSER); False when none would open."""
+    import webbrowser
+
+    try:
+        return bool(webbrowser.open(url, new=2))
+    except webbrowser.Error:
+        return False
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -36,6 +36,8 @@ class Context:
         # Called by the file vault after a passphrase was typed and opened it (data key,
         # passphrase): the CLI uses it to offer the agent. The core never asks by itself.
         self.unlock_hook: Callable[[bytes, str], None] | None = None
+        # Opens a URL in the user's browser (True if it did); the CLI sets it, tests fake it.
+        self.open_browser: Callable[[str], bool] | None = None
 
     @cached_property
     def settings(self) -> Settings:

@@ -417,13 +417,15 @@ def test_cache_keys_are_those_earlier_versions_wrote() -> None:
     }
 
 
-def test_a_new_source_kind_needs_only_the_two_facts() -> None:
-    """Any object with a fingerprint and can_get_session_token plans like the built-in kinds."""
+def test_a_new_source_kind_needs_only_its_facts() -> None:
+    """Any object with the SourceFacts (fingerprint, GetSessionToken, no own step) plans alike."""
 
     @dataclass(frozen=True)
     class Elsewhere:
         fingerprint: str = "elsewhere-1"
         can_get_session_token: bool = False
+        step_label: str | None = None
+        step_material: tuple[()] = ()
 
     src = Source(profile="sso", kind="process", mfa_serial=MFA)
     p = planner(Profile("A", src, (A,), None), Elsewhere(), SETTINGS, Options())

@@ -154,7 +154,7 @@ def test_credential_process_fingerprint_names_the_profile_and_command() -> None:
 
 def test_an_unknown_kind_is_a_config_error() -> None:
     """A Source kind with no plug-in is reported, naming the profile."""
-    src = Source(profile="odd", kind="sso")  # type: ignore[arg-type]
+    src = Source(profile="odd", kind="web-identity")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="profile 'odd' has no usable source of credentials"):
         open_source(app(), src)
 
@@ -167,9 +167,11 @@ class Elsewhere:
     keys: Credentials
     fingerprint: str = "elsewhere-fp"
     can_get_session_token: bool = False
+    step_label: str | None = None
+    step_material: dict[str, object] = field(default_factory=dict)
     asked: list[str] = field(default_factory=list)
 
-    def credentials(self, ctx: Context) -> Credentials:
+    def credentials(self, ctx: Context, *, prompt: bool = True) -> Credentials:
         self.asked.append(self.source.profile)
         return self.keys
 

@@ -112,7 +112,7 @@ class Engine:
                 "roles assumed with role credentials last at most 1h (AWS's chaining cap)"
             )
         if not the_plan.steps:
-            creds = source.credentials(self.ctx)
+            creds = source.credentials(self.ctx, prompt=opts.prompt)
             return Session(profile, creds, profile.account or "", cached=False)
         use_cache = self._cache_usable()
         if not use_cache:
@@ -151,13 +151,19 @@ class Engine:
         if start == len(steps) and creds is not None:
             account = account or steps[-1].account
             return Session(profile, creds, account, cached=True, key=steps[-1].key)
-        if creds is None:
-            creds = source.credentials(self.ctx)
+        if creds is None and steps[0].kind != "Source":
+            creds = source.credentials(self.ctx, prompt=opts.prompt)
         mfa = MfaCodes(self.ctx, opts.mfa_token, prompt=opts.prompt)
         region = opts.region or profile.region
         for index in range(start, len(steps)):
             step = steps[index]
-            creds, account = self._call(step, creds, mfa, region, index, len(steps))
+            if step.kind == "Source":
+                # The source's own session (GetRoleCredentials): asked for, then cached.
+                creds = source.credentials(self.ctx, prompt=opts.prompt)
+                account = getattr(source, "account", "")
+            else:
+                assert creds is not None
+                creds, account = self._call(step, creds, mfa, region, index, len(steps))
             if use_cache and creds.expiration is not None:
                 meta = SessionMeta(
                     key=step.key,
@@ -169,6 +175,7 @@ class Engine:
                     source_fp=the_plan.source_fp,
                 )
                 self.cache.put(meta, creds)
+        assert creds is not None  # the loop ran at least the last step
         return Session(
             profile, creds, account, cached=False, key=steps[-1].key if use_cache else ""
         )

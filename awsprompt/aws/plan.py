@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from awsprompt.config.settings import Settings
 
 CHAIN_CAP = 3600  # AWS caps a role assumed with role credentials at 1 h
-StepKind = Literal["GetSessionToken", "AssumeRole"]
+# "Source": the source's own call (IAM Identity Center's GetRoleCredentials), cached like STS.
+StepKind = Literal["GetSessionToken", "AssumeRole", "Source"]
 
 
 class SourceFacts(Protocol):
@@ -31,6 +32,16 @@ class SourceFacts(Protocol):
     @property
     def can_get_session_token(self) -> bool:
         """True when the first credentials are long-term keys (GetSessionToken accepts them)."""
+        ...
+
+    @property
+    def step_label(self) -> str | None:
+        """For a source whose credentials are a session worth caching, the call's name."""
+        ...
+
+    @property
+    def step_material(self) -> dict[str, object]:
+        """What names that session in its cache key, besides the fingerprint (not secret)."""
         ...
 
 
@@ -133,18 +144,35 @@ def plan(
     src = profile.source
     source_fp = source.fingerprint
     can_get_session = source.can_get_session_token
+    first: list[Step] = []
+    if source.step_label:
+        material = {"op": "src", "src": source_fp, **source.step_material}
+        first.append(
+            Step(
+                "Source",
+                cache_key(material),
+                src.profile,
+                0,
+                None,
+                None,
+                None,
+                source.step_label,
+                src.profile,
+                profile.name,
+            )
+        )
 
     if not profile.hops:
         if opts.no_session or not can_get_session:
-            return Plan(profile, source_fp, ())
+            return Plan(profile, source_fp, tuple(first))
         duration = opts.duration or src.duration_seconds or settings.session_duration
         mfa = (src.mfa_serial, src.mfa_process, src.profile)
         only = _session_step(profile, source_fp, mfa, duration, endpoint)
         return Plan(profile, source_fp, (only,))
 
-    steps: list[Step] = []
+    steps: list[Step] = list(first)
     capped = False
-    parent = source_fp
+    parent = first[0].key if first else source_fp
     used_mfa: str | None = None
     last = len(profile.hops) - 1
     for index, hop in enumerate(profile.hops):

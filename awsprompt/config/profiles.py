@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Literal
 
 from awsprompt.aws.credentials import Credentials
+from awsprompt.aws.sso import config as sso_config
+from awsprompt.aws.sso.config import SsoConfig
 from awsprompt.config import ini
 from awsprompt.errors import ConfigError, ProfileNotFound
 from awsprompt.names import is_valid_profile_name, validate_profile_name
@@ -17,7 +19,7 @@ from awsprompt.names import is_valid_profile_name, validate_profile_name
 ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::(\d{12}):role/[\w+=,.@/-]{1,512}")
 MIN_DURATION, MAX_DURATION = 900, 43200
 
-SourceKind = Literal["vault", "file", "process"]
+SourceKind = Literal["vault", "file", "process", "sso"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class Source:
     duration_seconds: int | None = None
     credential_process: str | None = None
     static: Credentials | None = field(default=None, repr=False)
+    sso: SsoConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,8 @@ class Profile:
         """A short description for tables: keys, role, or credential_process."""
         if self.hops:
             return "role"
-        return {"vault": "keys", "file": "keys", "process": "credential_process"}[self.source.kind]
+        kinds = {"vault": "keys", "file": "keys", "process": "credential_process", "sso": "sso"}
+        return kinds[self.source.kind]
 
 
 class AwsFiles:
@@ -184,11 +188,6 @@ class Resolver:
                 raise ConfigError(f"profile {name!r}: invalid source_profile {source_name!r}")
             parent = self._resolve(source_name, (*trail, name))
             return Profile(name, parent.source, (*parent.hops, hop), region, conf)
-        if conf.get("sso_start_url") or conf.get("sso_session"):
-            raise ConfigError(
-                f"profile {name!r} uses IAM Identity Center (SSO), which awsprompt does not handle",
-                hint="use `aws sso login` for this profile",
-            )
         return Profile(name, self._source(name, conf), (), region, conf)
 
     def _source(self, name: str, conf: Mapping[str, str]) -> Source:
@@ -198,6 +197,12 @@ class Resolver:
             "mfa_process": conf.get("mfa_process") or None,
             "duration_seconds": _duration(name, conf),
         }
+        if sso_config.is_sso_profile(conf) or sso_config.has_sso_session(conf):
+            # botocore's order: Identity Center settings come before any keys.
+            sessions = {n: dict(s.values) for n, s in self.files.config.sso_sessions.items()}
+            where = str(self.files.config_path)
+            sso = sso_config.resolve_profile(name, conf, sessions, where=where)
+            return Source(kind="sso", sso=sso, **common)  # type: ignore[arg-type]
         if name in self.vault_names:
             return Source(kind="vault", **common)  # type: ignore[arg-type]
         key_id = conf.get("aws_access_key_id")

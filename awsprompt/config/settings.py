@@ -37,6 +37,8 @@ class Settings:
     prompt_warn_minutes: int = 15
     prompt_critical_minutes: int = 5
     production_patterns: tuple[str, ...] = ("*prod*",)
+    # Also write IAM Identity Center tokens to ~/.aws/sso/cache (plaintext) for the AWS CLI.
+    sso_write_cli_cache: bool = False
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     def prompt_settings(self) -> dict[str, str]:
@@ -118,6 +120,11 @@ SCHEMA: dict[str, tuple[str, Any, str]] = {
     "rotation_days": ("rotation_days", _int, "keys older than this are due for rotation"),
     "prompt.warn_minutes": ("prompt_warn_minutes", _int, "prompt turns warning colour"),
     "prompt.critical_minutes": ("prompt_critical_minutes", _int, "prompt turns critical colour"),
+    "sso.write_cli_cache": (
+        "sso_write_cli_cache",
+        _bool,
+        "also write Identity Center tokens to the AWS CLI's plaintext cache",
+    ),
     "prompt.production_patterns": (
         "production_patterns",
         _patterns,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 from awsprompt.aws.plan import SourceFacts
 from awsprompt.aws.sources.plaintext import PlaintextKeys
 from awsprompt.aws.sources.process import CredentialProcess
+from awsprompt.aws.sources.sso import SsoRole
 from awsprompt.aws.sources.vault import VaultKeys
 from awsprompt.errors import ConfigError
 
@@ -31,8 +32,11 @@ class CredentialSource(SourceFacts, Protocol):
         """The resolved source settings (profile name, MFA, duration)."""
         ...
 
-    def credentials(self, ctx: Context) -> Credentials:
-        """The first credentials of the chain (may unlock the vault, run a command or warn)."""
+    def credentials(self, ctx: Context, *, prompt: bool = True) -> Credentials:
+        """The first credentials of the chain (may unlock the vault, run a command or warn).
+
+        PROMPT false: never ask a person (no MFA prompt, no browser sign-in).
+        """
         ...
 
 
@@ -43,6 +47,7 @@ REGISTRY: dict[str, Opener] = {
     "vault": VaultKeys.open,
     "file": PlaintextKeys.open,
     "process": CredentialProcess.open,
+    "sso": SsoRole.open,
 }
 
 

@@ -39,11 +39,21 @@ class PlaintextKeys:
         return key_fingerprint(self.keys.access_key_id)
 
     @property
+    def step_label(self) -> str | None:
+        """None: the first credentials are used as they come, not cached."""
+        return None
+
+    @property
+    def step_material(self) -> dict[str, object]:
+        """Nothing to cache, nothing to name."""
+        return {}
+
+    @property
     def can_get_session_token(self) -> bool:
         """Long-term keys can; keys that already carry a session token cannot."""
         return not self.keys.is_temporary
 
-    def credentials(self, ctx: Context) -> Credentials:
+    def credentials(self, ctx: Context, *, prompt: bool = True) -> Credentials:
         """The keys, with a warning (once per run) that they are not encrypted."""
         ctx.ui.warn(
             f"profile {self.source.profile!r} uses plaintext keys from"

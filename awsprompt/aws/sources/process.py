@@ -43,11 +43,21 @@ class CredentialProcess:
         return "process-" + hashlib.sha256(blob.encode()).hexdigest()[:16]
 
     @property
+    def step_label(self) -> str | None:
+        """None: the first credentials are used as they come, not cached."""
+        return None
+
+    @property
+    def step_material(self) -> dict[str, object]:
+        """Nothing to cache, nothing to name."""
+        return {}
+
+    @property
     def can_get_session_token(self) -> bool:
         """Never: its output is used as it is, whatever kind of keys the command prints."""
         return False
 
-    def credentials(self, ctx: Context) -> Credentials:
+    def credentials(self, ctx: Context, *, prompt: bool = True) -> Credentials:
         """Run the command and parse its JSON."""
         out = runner.run(ctx.env, runner.CREDENTIAL_PROCESS, self.command, self.source.profile)
         return parse(out, self.source.profile)

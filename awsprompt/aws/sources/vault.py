@@ -29,11 +29,21 @@ class VaultKeys:
         return cls(source, info.fingerprint)
 
     @property
+    def step_label(self) -> str | None:
+        """None: the first credentials are used as they come, not cached."""
+        return None
+
+    @property
+    def step_material(self) -> dict[str, object]:
+        """Nothing to cache, nothing to name."""
+        return {}
+
+    @property
     def can_get_session_token(self) -> bool:
         """The vault holds long-term keys only."""
         return True
 
-    def credentials(self, ctx: Context) -> Credentials:
+    def credentials(self, ctx: Context, *, prompt: bool = True) -> Credentials:
         """The stored key (unlocks the vault)."""
         key = ctx.vault.get(self.source.profile)
         return Credentials(key.access_key_id, key.secret_access_key)
