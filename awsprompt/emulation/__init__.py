@@ -1,0 +1,1 @@
+"""Local emulations of AWS services for the tests, the demo and the benchmarks."""
