@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "rotatecmd",
     "importcmd",
     "doctorcmd",
+    "initcmd",
 )
 
 

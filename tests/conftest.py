@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,6 +18,8 @@ from awsprompt.emulation.moto import MotoServer
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSPHRASE = "correct horse battery staple"
+# What a copy of the sources leaves out: VCS data, virtualenvs, build output, caches.
+NOT_SOURCES = (".git", ".venv*", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", "*.pyc")
 
 
 @dataclass
@@ -125,6 +128,19 @@ def federation_stub() -> Iterator[FederationStub]:
     """A local console sign-in endpoint (getSigninToken) of this test's own."""
     with FederationStub() as stub:
         yield stub
+
+
+def copy_source_tree(dest: Path) -> Path:
+    """Copy the repository's sources to DEST, so that a build writes its build/ and
+    *.egg-info there (never into the checkout) and parallel tests share nothing."""
+    venv = Path(sys.prefix).resolve()
+    skip = shutil.ignore_patterns(*NOT_SOURCES)
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        return set(skip(folder, names)) | {n for n in names if (Path(folder) / n).resolve() == venv}
+
+    shutil.copytree(ROOT, dest, ignore=ignore, symlinks=True)
+    return dest
 
 
 def strip_ansi(text: str) -> str:
