@@ -1,4 +1,11 @@
-"""Shared fixtures: an isolated HOME/state folder for every test, a real moto server, the CLI."""
+"""Shared fixtures: an isolated HOME/state folder for every test, a real moto server, the CLI.
+
+Tiers: a test that starts a server or a shell is marked `slow` (end to end), so
+`pytest -m "not slow"` is the fast unit tier.  Tests using the server fixtures below are
+marked here; modules that start shells, agents or installers mark themselves.  Every test is
+safe under pytest-xdist: servers listen on ports the kernel picks, the session-scoped moto
+server is one per worker, and every path lives under the test's own tmp_path.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +25,19 @@ from awsprompt.emulation.moto import MotoServer
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSPHRASE = "correct horse battery staple"
+# Fixtures that start a server: every test using one (directly or through another fixture)
+# is end to end.
+SERVER_FIXTURES = frozenset({"moto_session", "private_moto", "federation_stub"})
 # What a copy of the sources leaves out: VCS data, virtualenvs, build output, caches.
 NOT_SOURCES = (".git", ".venv*", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", "*.pyc")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `slow` every test that uses a server fixture (before -m selects)."""
+    for item in items:
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @dataclass
@@ -100,7 +118,7 @@ def with_passphrase(monkeypatch: pytest.MonkeyPatch) -> str:
 
 @pytest.fixture(scope="session")
 def moto_session() -> Iterator[MotoServer]:
-    """One moto server for the whole test session."""
+    """One moto server for the whole test session (of this xdist worker)."""
     with MotoServer() as server:
         yield server
 

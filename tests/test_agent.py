@@ -26,6 +26,9 @@ from awsprompt.errors import ExitCode
 from awsprompt.secrets import agentclient
 from awsprompt.secrets.vault.filevault import FileVault, key_check
 
+# Every test starts an agent process.
+pytestmark = pytest.mark.slow
+
 KEY_ID = "AKIAEXAMPLEAGENT0001"
 SECRET = "AgentSecretSENTINEL/0000000000000000000"
 SYSTEM_PYTHON = "/usr/bin/python3"  # nobody cannot run the test interpreter under /root
