@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import http.server
 import json
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
-import urllib.parse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 
 from awsprompt.errors import ConfigError
 from awsprompt.shell.formats import sh_quote
@@ -84,39 +80,6 @@ class Sandbox:
         return result
 
 
-class _FederationStub(http.server.BaseHTTPRequestHandler):
-    """Stands in for signin.aws.amazon.com/federation inside the demo."""
-
-    def do_GET(self) -> None:
-        query = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
-        body = json.dumps({"SigninToken": "demo-signin-token"}).encode()
-        status = 200 if query.get("Action") == ["getSigninToken"] else 400
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Stay quiet: the query carries (demo) credentials."""
-
-
-def _start_moto() -> Any:
-    try:
-        from moto.server import ThreadedMotoServer
-    except ImportError:
-        raise ConfigError(
-            "the demo needs the local AWS emulation (moto)",
-            hint="run ./install.sh (it installs awsprompt[demo]) or pip install 'awsprompt[demo]'",
-        ) from None
-    import logging
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request log on the terminal
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    return server
-
-
 def _seed(endpoint: str) -> tuple[str, str]:
     """Create the demo IAM user and its access key in the emulation."""
     import boto3
@@ -138,12 +101,13 @@ def _seed(endpoint: str) -> tuple[str, str]:
 @contextlib.contextmanager
 def sandbox(environ: Mapping[str, str], now: datetime) -> Iterator[Sandbox]:
     """Build the sandbox from the caller's ENVIRON; tear it all down on exit, whatever happens."""
+    from awsprompt.emulation.federation import FederationStub
+    from awsprompt.emulation.moto import MotoServer
+
+    moto = MotoServer()
+    fed = FederationStub(token="demo-signin-token").start()  # noqa: S106 - not a secret
+    endpoint = moto.url
     root = Path(tempfile.mkdtemp(prefix="awsprompt-demo-"))
-    moto = _start_moto()
-    fed = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FederationStub)
-    threading.Thread(target=fed.serve_forever, daemon=True).start()
-    host, port = moto.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
     home = root / "home"
     run = root / "run"
     for folder in (home / ".aws", run):
@@ -161,7 +125,7 @@ def sandbox(environ: Mapping[str, str], now: datetime) -> Iterator[Sandbox]:
             "AWS_ENDPOINT_URL": endpoint,
             "AWS_DEFAULT_REGION": REGION,
             "AWS_EC2_METADATA_DISABLED": "true",
-            "AWSPROMPT_FEDERATION_URL": f"http://127.0.0.1:{fed.server_address[1]}/federation",
+            "AWSPROMPT_FEDERATION_URL": fed.url,
             "AWSPROMPT_COMMAND": f"{sys.executable} -m awsprompt",
             "AWSPROMPT_DEMO": "1",
             "BROWSER": "true",
@@ -181,7 +145,7 @@ def sandbox(environ: Mapping[str, str], now: datetime) -> Iterator[Sandbox]:
     finally:
         with contextlib.suppress(Exception):
             box.run("lock", check=False)
-        fed.shutdown()
+        fed.stop()
         moto.stop()
         shutil.rmtree(root, ignore_errors=True)
 

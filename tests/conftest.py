@@ -1,15 +1,19 @@
-"""Shared fixtures: an isolated HOME/state folder for every test, a real moto server, the CLI."""
+"""Shared fixtures: an isolated HOME/state folder for every test, a real moto server, the CLI.
+
+Tiers: a test that starts a server or a shell is marked `slow` (end to end), so
+`pytest -m "not slow"` is the fast unit tier.  Tests using the server fixtures below are
+marked here; modules that start shells, agents or installers mark themselves.  Every test is
+safe under pytest-xdist: servers listen on ports the kernel picks, the session-scoped moto
+server is one per worker, and every path lives under the test's own tmp_path.
+"""
 
 from __future__ import annotations
 
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +24,24 @@ from awsprompt.clock import SYSTEM, Clock
 from awsprompt.context import Context
 from awsprompt.envvars import Env
 from awsprompt.ui import Scripted
+from awsprompt.emulation.federation import FederationStub
+from awsprompt.emulation.moto import MotoServer
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSPHRASE = "correct horse battery staple"
+# Fixtures that start a server: every test using one (directly or through another fixture)
+# is end to end.
+SERVER_FIXTURES = frozenset({"moto_session", "private_moto", "federation_stub"})
+# What a copy of the sources leaves out: VCS data, virtualenvs, build output, caches.
+NOT_SOURCES = (".git", ".venv*", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", "*.pyc")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `slow` every test that uses a server fixture (before -m selects)."""
+    for item in items:
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @dataclass
@@ -101,74 +120,11 @@ def with_passphrase(monkeypatch: pytest.MonkeyPatch) -> str:
     return PASSPHRASE
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class MotoServer:
-    """A moto server subprocess on 127.0.0.1."""
-
-    def __init__(self, extra_env: dict[str, str] | None = None) -> None:
-        exe = shutil.which("moto_server", path=str(Path(sys.executable).parent)) or shutil.which(
-            "moto_server"
-        )
-        assert exe, "moto_server not installed (pip install 'moto[server]')"
-        self.port = _free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS")}
-        env.update(extra_env or {})
-        self.proc = subprocess.Popen(
-            [exe, "-H", "127.0.0.1", "-p", str(self.port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            env=env,
-        )
-        self.url = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(self.url + "/moto-api/", timeout=1):  # noqa: S310
-                    return
-            except OSError:
-                if self.proc.poll() is not None:
-                    raise RuntimeError("moto_server exited") from None
-                time.sleep(0.1)
-        raise RuntimeError("moto_server did not start")
-
-    def reset(self) -> None:
-        """Forget all state."""
-        req = urllib.request.Request(self.url + "/moto-api/reset", method="POST")  # noqa: S310
-        with urllib.request.urlopen(req, timeout=5):  # noqa: S310
-            pass
-
-    def enable_auth(self) -> None:
-        """Switch on IAM authentication (unknown keys are refused from now on)."""
-        req = urllib.request.Request(  # noqa: S310
-            self.url + "/moto-api/reset-auth",
-            data=b"0",
-            method="POST",
-            headers={"Content-Type": "application/octet-stream"},
-        )
-        with urllib.request.urlopen(req, timeout=5):  # noqa: S310
-            pass
-
-    def stop(self) -> None:
-        """Terminate the server."""
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-
-
 @pytest.fixture(scope="session")
 def moto_session() -> Iterator[MotoServer]:
-    """One moto server for the whole test session."""
-    server = MotoServer()
-    yield server
-    server.stop()
+    """One moto server for the whole test session (of this xdist worker)."""
+    with MotoServer() as server:
+        yield server
 
 
 @pytest.fixture
@@ -183,11 +139,30 @@ def moto(moto_session: MotoServer, monkeypatch: pytest.MonkeyPatch) -> MotoServe
 @pytest.fixture
 def private_moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[MotoServer]:
     """A moto server of this test's own (for tests that stop it or enable auth)."""
-    server = MotoServer()
-    monkeypatch.setenv("AWS_ENDPOINT_URL", server.url)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    yield server
-    server.stop()
+    with MotoServer() as server:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", server.url)
+        monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        yield server
+
+
+@pytest.fixture
+def federation_stub() -> Iterator[FederationStub]:
+    """A local console sign-in endpoint (getSigninToken) of this test's own."""
+    with FederationStub() as stub:
+        yield stub
+
+
+def copy_source_tree(dest: Path) -> Path:
+    """Copy the repository's sources to DEST, so that a build writes its build/ and
+    *.egg-info there (never into the checkout) and parallel tests share nothing."""
+    venv = Path(sys.prefix).resolve()
+    skip = shutil.ignore_patterns(*NOT_SOURCES)
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        return set(skip(folder, names)) | {n for n in names if (Path(folder) / n).resolve() == venv}
+
+    shutil.copytree(ROOT, dest, ignore=ignore, symlinks=True)
+    return dest
 
 
 def strip_ansi(text: str) -> str:

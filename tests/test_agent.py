@@ -30,6 +30,9 @@ from awsprompt.secrets.agent import Agent
 from awsprompt.secrets.vault.base import key_check
 from awsprompt.secrets.vault.filevault import FileVault
 
+# Every test starts an agent process.
+pytestmark = pytest.mark.slow
+
 KEY_ID = "AKIAEXAMPLEAGENT0001"
 SECRET = "AgentSecretSENTINEL/0000000000000000000"
 SYSTEM_PYTHON = "/usr/bin/python3"  # nobody cannot run the test interpreter under /root

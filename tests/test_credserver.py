@@ -22,7 +22,8 @@ from awsprompt.aws.credentials import Credentials
 from awsprompt.errors import MfaRequired
 from awsprompt.shell import credserver
 
-pytestmark = pytest.mark.usefixtures("with_passphrase")
+# Every test starts an endpoint (in this process or through the CLI).
+pytestmark = [pytest.mark.usefixtures("with_passphrase"), pytest.mark.slow]
 
 ROLE_ACCOUNT = "444455556666"
 STATIC_SENTINEL = "AKIASTATICSENTINEL01"

@@ -9,7 +9,11 @@ import sys
 from pathlib import Path
 
 import pexpect
+import pytest
 from conftest import ROOT, Sandbox, cli, strip_ansi
+
+# The demo starts moto, the sign-in stub, an agent and zsh.
+pytestmark = pytest.mark.slow
 
 
 def tree_digest(*folders: Path) -> str:

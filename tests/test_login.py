@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import pytest
-from conftest import MotoServer, Sandbox, cli
+from conftest import FederationStub, MotoServer, Sandbox, cli
 from credchain import BASE_KEY, BASE_SECRET, add_keys, error_lines
 
 from awsprompt.errors import ExitCode
@@ -32,12 +29,8 @@ ROLE_CONFIG = (
 )
 
 
-@dataclass
-class Federation:
+class Federation(FederationStub):
     """What the local federation endpoint was asked."""
-
-    url: str = ""
-    queries: list[dict[str, list[str]]] = field(default_factory=list)
 
     def session(self) -> dict[str, str]:
         """The Session JSON of the only getSigninToken request."""
@@ -50,29 +43,9 @@ class Federation:
 @pytest.fixture
 def federation(monkeypatch: pytest.MonkeyPatch) -> Iterator[Federation]:
     """A getSigninToken stub on 127.0.0.1, with AWSPROMPT_FEDERATION_URL pointing at it."""
-    state = Federation()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            state.queries.append(parse_qs(urlsplit(self.path).query))
-            body = json.dumps({"SigninToken": SIGNIN_TOKEN}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/federation"
-    monkeypatch.setenv("AWSPROMPT_FEDERATION_URL", state.url)
-    yield state
-    server.shutdown()
-    server.server_close()
+    with Federation(token=SIGNIN_TOKEN) as state:
+        monkeypatch.setenv("AWSPROMPT_FEDERATION_URL", state.url)
+        yield state
 
 
 def link_query(link: str, federation: Federation) -> dict[str, str]:

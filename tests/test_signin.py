@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import traceback
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import pytest
 from botocore.config import Config
+from conftest import FederationStub
 
 from awsprompt.aws.credentials import Credentials
 from awsprompt.aws.signin import (
@@ -37,53 +34,11 @@ TOKEN = "SENTINEL-session-token-do-not-leak"
 ROLE_CREDS = Credentials("ASIAEXAMPLEROLEKEY01", SECRET, TOKEN)
 
 
-@dataclass
-class FederationStub:
-    """A local stand-in for signin.aws.amazon.com/federation."""
-
-    url: str
-    requests: list[dict[str, list[str]]] = field(default_factory=list)
-    paths: list[str] = field(default_factory=list)
-    posts: list[dict[str, list[str]]] = field(default_factory=list)
-    status: int = 200
-    body: bytes = b'{"SigninToken": "stub-signin-token-42"}'
-
-
 @pytest.fixture
-def stub() -> Iterator[FederationStub]:
+def stub(federation_stub: FederationStub) -> FederationStub:
     """Serve /federation?Action=getSigninToken on 127.0.0.1 from a thread."""
-    state = FederationStub(url="")
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            parts = urlsplit(self.path)
-            state.paths.append(parts.path)
-            state.requests.append(parse_qs(parts.query))
-            self.send_response(state.status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(state.body)))
-            self.end_headers()
-            self.wfile.write(state.body)
-
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            state.posts.append(parse_qs(self.rfile.read(length).decode()))
-            self.send_response(state.status)
-            self.send_header("Content-Type", "text/xml")
-            self.send_header("Content-Length", str(len(state.body)))
-            self.end_headers()
-            self.wfile.write(state.body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/federation"
-    yield state
-    server.shutdown()
-    server.server_close()
+    federation_stub.token = "stub-signin-token-42"
+    return federation_stub
 
 
 def _assert_no_secret(err: BaseException) -> None:
@@ -171,7 +126,7 @@ def test_signin_token_and_link(stub: FederationStub) -> None:
     token = get_signin_token(ROLE_CREDS, "eu-west-1", 3600, stub.url)
     assert token == "stub-signin-token-42"
     assert stub.paths == ["/federation"]
-    query = stub.requests[0]
+    query = stub.queries[0]
     assert query["Action"] == ["getSigninToken"]
     assert query["SessionDuration"] == ["3600"]
     assert json.loads(query["Session"][0]) == {
@@ -196,14 +151,14 @@ def test_signin_token_and_link(stub: FederationStub) -> None:
 def test_no_session_duration_unless_given(stub: FederationStub) -> None:
     """SessionDuration is only sent when the caller asks (role credentials)."""
     get_signin_token(ROLE_CREDS, None, None, stub.url)
-    assert "SessionDuration" not in stub.requests[0]
+    assert "SessionDuration" not in stub.queries[0]
 
 
 def test_endpoint_from_environment(stub: FederationStub) -> None:
     """`awsprompt login` sends the token request to AWSPROMPT_FEDERATION_URL."""
     endpoint = federation_endpoint("us-east-1", stub.url)
     assert get_signin_token(ROLE_CREDS, "us-east-1", None, endpoint) == "stub-signin-token-42"
-    assert len(stub.requests) == 1
+    assert len(stub.queries) == 1
 
 
 @pytest.mark.parametrize("duration", [899, 43201])
@@ -211,14 +166,14 @@ def test_session_duration_bounds(stub: FederationStub, duration: int) -> None:
     """Console session durations outside 900..43200 are refused before any request."""
     with pytest.raises(UsageError):
         get_signin_token(ROLE_CREDS, None, duration, stub.url)
-    assert stub.requests == []
+    assert stub.queries == []
 
 
 def test_long_term_keys_refused(stub: FederationStub) -> None:
     """Long-term keys cannot be exchanged directly; nothing is sent."""
     with pytest.raises(UsageError, match="temporary"):
         get_signin_token(Credentials("AKIAEXAMPLE", SECRET), None, None, stub.url)
-    assert stub.requests == []
+    assert stub.queries == []
 
 
 def test_http_500_is_clear_and_secret_free(stub: FederationStub) -> None:
@@ -293,7 +248,7 @@ def test_federation_credentials_against_moto(moto: object, stub: FederationStub)
     assert again.session_token
 
     token = get_signin_token(creds, "us-east-1", None, stub.url)
-    session = json.loads(stub.requests[0]["Session"][0])
+    session = json.loads(stub.queries[0]["Session"][0])
     assert session["sessionToken"] == creds.session_token
     assert token in login_url(token, console_destination("us-east-1"), stub.url)
 

@@ -1,1 +1,2 @@
-"""Local emulations of AWS services that moto does not implement, for tests and the demo."""
+"""Local emulations of AWS services (moto, the sign-in federation endpoint, IAM Identity
+Center) for the tests, the demo and the benchmarks."""
