@@ -22,10 +22,10 @@ import pytest
 
 from awsprompt.clock import SYSTEM, Clock
 from awsprompt.context import Context
-from awsprompt.envvars import Env
-from awsprompt.ui import Scripted
 from awsprompt.emulation.federation import FederationStub
 from awsprompt.emulation.moto import MotoServer
+from awsprompt.envvars import Env
+from awsprompt.ui import Scripted
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSPHRASE = "correct horse battery staple"
