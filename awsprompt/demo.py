@@ -104,7 +104,7 @@ def sandbox(environ: Mapping[str, str], now: datetime) -> Iterator[Sandbox]:
     from awsprompt.emulation.federation import FederationStub
     from awsprompt.emulation.moto import MotoServer
 
-    moto = MotoServer()
+    moto = MotoServer(base_env=environ)
     fed = FederationStub(token="demo-signin-token").start()  # noqa: S106 - not a secret
     endpoint = moto.url
     root = Path(tempfile.mkdtemp(prefix="awsprompt-demo-"))

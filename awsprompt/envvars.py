@@ -57,6 +57,7 @@ VARS: tuple[tuple[str, str, bool | str], ...] = (
     ("AWS_ACCESS_KEY_ID", "keys for `add --env`", "add only"),
     ("AWS_SECRET_ACCESS_KEY", "keys for `add --env`", "add only"),
     ("SHELL", "exec's default command", "exec's child only"),
+    ("PATH", "where `init zsh` looks for the awsprompt command", "init only"),
     ("ZDOTDIR", "where doctor looks for .zshrc", "doctor only"),
 )
 DECLARED: frozenset[str] = frozenset(name for name, _, _ in VARS)

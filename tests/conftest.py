@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,14 +66,18 @@ class Sandbox:
 
 
 @pytest.fixture(autouse=True)
-def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
+def sandbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Sandbox:
     """Point HOME, AWSPROMPT_HOME and the AWS files at a temporary folder for every test."""
     home = tmp_path / "home"
     state = home / ".local" / "share" / "awsprompt"
     aws = home / ".aws"
     aws.mkdir(parents=True)
-    run = tmp_path / "run"
-    run.mkdir(mode=0o700)
+    # A short runtime folder: a socket path must fit AF_UNIX's 108 bytes, and pytest's
+    # tmp_path under xdist (worker and test names) is longer than a real $XDG_RUNTIME_DIR.
+    run = Path(tempfile.mkdtemp(prefix="ap-run-", dir="/tmp"))
+    request.addfinalizer(lambda: shutil.rmtree(run, ignore_errors=True))
     for var in list(os.environ):
         if var.startswith(("AWS", "AWSPROMPT_", "XDG_")) or var in ("ZDOTDIR", "BROWSER"):
             monkeypatch.delenv(var, raising=False)
@@ -123,7 +128,7 @@ def with_passphrase(monkeypatch: pytest.MonkeyPatch) -> str:
 @pytest.fixture(scope="session")
 def moto_session() -> Iterator[MotoServer]:
     """One moto server for the whole test session (of this xdist worker)."""
-    with MotoServer() as server:
+    with MotoServer(base_env=os.environ) as server:
         yield server
 
 
@@ -139,7 +144,7 @@ def moto(moto_session: MotoServer, monkeypatch: pytest.MonkeyPatch) -> MotoServe
 @pytest.fixture
 def private_moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[MotoServer]:
     """A moto server of this test's own (for tests that stop it or enable auth)."""
-    with MotoServer() as server:
+    with MotoServer(base_env=os.environ) as server:
         monkeypatch.setenv("AWS_ENDPOINT_URL", server.url)
         monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
         yield server

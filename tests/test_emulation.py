@@ -58,7 +58,7 @@ def get(url: str, **params: str) -> tuple[int, dict[str, object]]:
 
 def test_two_moto_servers_get_their_own_ports_and_stop(private_moto: MotoServer) -> None:
     """Each launcher runs its own moto on a port the kernel chose; stop() frees it."""
-    with MotoServer() as other:
+    with MotoServer(base_env=os.environ) as other:
         assert other.port != private_moto.port
         arn = client(other, "sts").get_caller_identity()["Arn"]
         assert arn.startswith("arn:aws:sts::")

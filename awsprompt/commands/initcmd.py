@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from awsprompt.commands._common import write_stdout
+
+if TYPE_CHECKING:
+    from awsprompt.context import Context
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,10 +28,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=cmd_init)
 
 
-def cmd_init(args: argparse.Namespace) -> int:
+def cmd_init(args: argparse.Namespace, ctx: Context) -> int:
     """Print the lines."""
     from awsprompt.shell import plugin
 
-    lines = plugin.zshrc_lines(sys.argv[0], sys.executable, os.environ.get("PATH", os.defpath))
+    lines = plugin.zshrc_lines(sys.argv[0], sys.executable, ctx.env.get("PATH", os.defpath))
     write_stdout("".join(line + "\n" for line in lines))
     return 0

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import collections
 import importlib.util
-import os
 import re
 import subprocess
 import sys
@@ -39,6 +38,7 @@ class MotoServer:
         self,
         extra_env: Mapping[str, str] | None = None,
         *,
+        base_env: Mapping[str, str] | None = None,
         python: str = sys.executable,
         timeout: float = 60,
     ) -> None:
@@ -48,7 +48,8 @@ class MotoServer:
                 hint="run ./install.sh (it installs awsprompt[demo])"
                 " or pip install 'awsprompt[demo]'",
             )
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS")}
+        # The caller's environment (tests, demo, bench pass theirs), minus any AWS settings.
+        env = {k: v for k, v in (base_env or {}).items() if not k.startswith("AWS")}
         env.update(extra_env or {})
         self.proc = subprocess.Popen(
             [python, "-m", "moto.server", "-H", "127.0.0.1", "-p", "0"],

@@ -14,6 +14,8 @@ from awsprompt.envvars import Env
 from awsprompt.errors import AgentError, AwspromptError
 from awsprompt.paths import Paths
 
+MAX_SOCKET_PATH = 107  # AF_UNIX: 108 bytes with the terminating NUL
+
 
 class AgentClient:
     """The unlock agent of one state: where it listens, and how to ask, start and stop it."""
@@ -75,6 +77,11 @@ class AgentClient:
         import sys
 
         folder = fsutil.ensure_private_dir(self.paths.runtime_dir())
+        if len(os.fsencode(self.socket_path())) > MAX_SOCKET_PATH:
+            raise AgentError(
+                f"the agent's socket path {self.socket_path()} is too long for a Unix socket",
+                hint="set XDG_RUNTIME_DIR to a shorter folder",
+            )
         self.stop()
         # The agent needs no AWS variables and must never see a passphrase.
         env = self.env.child(drop_prefixes=("AWS_", "AWSPROMPT_PASS"))
