@@ -94,3 +94,18 @@ def aws_cli() -> Path:
 def base_env() -> dict[str, str]:
     """os.environ plus PYTHONPATH so `python -m awsprompt` works from any folder."""
     return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def caller_arn(doc: dict[str, object], endpoint: str) -> str:
+    """The ARN sts:GetCallerIdentity answers for credential_process JSON DOC (at ENDPOINT)."""
+    import boto3
+
+    sts = boto3.client(
+        "sts",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=str(doc["AccessKeyId"]),
+        aws_secret_access_key=str(doc["SecretAccessKey"]),
+        aws_session_token=str(doc.get("SessionToken") or "") or None,
+    )
+    return str(sts.get_caller_identity()["Arn"])

@@ -268,6 +268,11 @@ class FileVault:
 
         self._modify(drop)
 
+    def create(self) -> None:
+        """Create an empty vault (asks for a new passphrase); nothing if it exists."""
+        if not self.exists():
+            self._modify(lambda entries: None)
+
     def put_many(self, keys: dict[str, LongTermKey]) -> None:
         """Store several keys in one write."""
         self._modify(lambda entries: entries.update({n: key_to_record(k) for n, k in keys.items()}))
