@@ -47,12 +47,21 @@ def test_every_option_is_in_the_readme_and_described(name: str) -> None:
     """Every option of a command is described in --help and named in its README paragraphs."""
     sub = _subparsers()[name]
     text = _paragraphs_about(name)
+    nested = [a for a in sub._actions if isinstance(a, argparse._SubParsersAction)]
+    for group in nested:  # `sso login`, `sso logout`: each has its own paragraph
+        for child, child_parser in group.choices.items():
+            child_text = _paragraphs_about(f"{name} {child}")
+            assert child_text, f"README documents no `awsprompt {name} {child}`"
+            for action in child_parser._actions:
+                longs = [o for o in action.option_strings if o.startswith("--") and o != "--help"]
+                assert not longs or any(o in child_text for o in longs), (name, child, longs)
+                assert isinstance(action, argparse._HelpAction) or action.help, (name, child)
     shared = next(p for p in _commands_section().split("\n\n") if SHARED in p)
     if f"`{name}`" in shared.split(":")[0]:
         text += "\n\n" + shared
     missing, undescribed = [], []
     for action in sub._actions:
-        if isinstance(action, argparse._HelpAction):
+        if isinstance(action, argparse._HelpAction | argparse._SubParsersAction):
             continue
         if not action.help or action.help == argparse.SUPPRESS:
             undescribed.append(action.dest)
