@@ -392,6 +392,57 @@ def check_kdf(ctx: Findings) -> list[Check]:
     ]
 
 
+def check_sso(ctx: Findings) -> list[Check]:
+    """Each sso-session: signed in, time left, refreshable, registration expiry (no network)."""
+    from awsprompt.aws.sso import config as sso_config
+    from awsprompt.aws.sso.refresh import tokens_for
+    from awsprompt.durations import format_left
+
+    if ctx.files is None or not ctx.files.config.sso_sessions:
+        return []
+    now = ctx.app.clock.time()
+    tokens = tokens_for(ctx.app)
+    out = []
+    for name, section in sorted(ctx.files.config.sso_sessions.items()):
+        try:
+            session = sso_config.resolve_session(name, dict(section.values))
+        except AwspromptError as exc:
+            out.append(Check("sso", "fail", exc.message, exc.hint or ""))
+            continue
+        meta = tokens.status(session)
+        login = f"run `{session.login_command}`"
+        if meta is None or meta.expires is None:
+            out.append(Check("sso", "warn", f"{session.label}: not signed in", login))
+            continue
+        left = meta.expires - now
+        reg_left = (meta.registration_expires or 0) - now
+        if left <= 0 and not (meta.refreshable and reg_left > 0):
+            out.append(Check("sso", "warn", f"{session.label}: the sign-in has expired", login))
+        elif meta.refreshable and 0 < reg_left < 7 * 86400:
+            out.append(
+                Check(
+                    "sso",
+                    "warn",
+                    f"{session.label}: the client registration expires in {format_left(reg_left)}",
+                    f"{login} after it expires",
+                )
+            )
+        elif left > 24 * 3600 * 30:
+            out.append(
+                Check(
+                    "sso",
+                    "warn",
+                    f"{session.label}: the token expires in {format_left(left)} (clock skew?)",
+                    "check the system clock (tokens last hours, not months)",
+                )
+            )
+        else:
+            how = "refreshed as needed" if meta.refreshable else "no refresh token"
+            shown = format_left(left) if left > 0 else "expired"
+            out.append(Check("sso", "ok", f"{session.label}: signed in ({shown}, {how})"))
+    return out
+
+
 CHECKS: tuple[Callable[[Findings], list[Check]], ...] = (
     check_settings,
     check_plaintext_keys,
@@ -404,6 +455,7 @@ CHECKS: tuple[Callable[[Findings], list[Check]], ...] = (
     check_passphrase_env,
     check_agent,
     check_kdf,
+    check_sso,
 )
 
 

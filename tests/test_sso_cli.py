@@ -189,3 +189,25 @@ def test_sso_login_needs_a_session_it_can_find(sandbox: Sandbox, world: Identity
     which = cli("sso", "login")
     assert which.returncode == ExitCode.USAGE
     assert "corp" in which.stderr and "other" in which.stderr
+
+
+def test_doctor_and_list_know_sso_profiles(sandbox: Sandbox, world: IdentityCenter) -> None:
+    """doctor warns before the sign-in and is content after it; list shows type and account."""
+    before = json.loads(cli("doctor", "--json").stdout)
+    sso = [c for c in before if c["name"] == "sso"]
+    assert sso == [
+        {
+            "name": "sso",
+            "status": "warn",
+            "message": "sso-session 'corp': not signed in",
+            "fix": "run `awsprompt sso login --sso-session corp`",
+        }
+    ]
+    assert sso_login(world, "dev").returncode == 0
+    after = [c for c in json.loads(cli("doctor", "--json").stdout) if c["name"] == "sso"]
+    assert after[0]["status"] == "ok"
+    assert "refreshed as needed" in after[0]["message"]
+    rows = {r["name"]: r for r in json.loads(cli("list", "--json").stdout)}
+    assert rows["dev"]["type"] == "sso"
+    assert rows["dev"]["account"] == ACCOUNT_A
+    assert rows["hub-to-prod"]["account"] == ACCOUNT_B

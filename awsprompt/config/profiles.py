@@ -70,8 +70,10 @@ class Profile:
 
     @property
     def account(self) -> str | None:
-        """The account of the final role, when the chain ends in a role."""
-        return self.hops[-1].account if self.hops else None
+        """The account of the final role (an AssumeRole or an Identity Center role), if known."""
+        if self.hops:
+            return self.hops[-1].account
+        return self.source.sso.account_id if self.source.sso is not None else None
 
     @property
     def kind(self) -> str:
