@@ -430,3 +430,36 @@ def test_added_date_survives_a_round_trip(vault: FileVault) -> None:
 def test_secret_not_in_repr(vault: FileVault) -> None:
     """A stored key's repr never shows the secret."""
     assert SECRET not in repr(make_vault(vault.path).get("dev"))
+
+
+@pytest.mark.parametrize(
+    ("memory_kib", "iterations", "lanes", "accepted"),
+    [
+        (64 * 1024, 3, 4, True),  # RFC 9106 low memory: what awsprompt writes
+        (256 * 1024, 3, 4, True),  # 4x the memory, same passes: the most work allowed
+        (64 * 1024, 8, 4, True),  # the most passes
+        (256 * 1024, 4, 4, False),  # more than 4x the work
+        (256 * 1024 + 1, 1, 4, False),  # more than 256 MiB
+        (1024 * 1024, 16, 16, False),  # the 1 GiB / t=16 / p=16 an adversarial run found
+        (64 * 1024, 9, 4, False),  # more than 8 passes
+        (64 * 1024, 3, 9, False),  # more than 8 lanes
+        (16, 1, 4, False),  # less memory than Argon2id allows for 4 lanes
+    ],
+)
+def test_kdf_bounds_keep_a_crafted_header_cheap(
+    memory_kib: int, iterations: int, lanes: int, accepted: bool
+) -> None:
+    """A header may ask at most 256 MiB and 4x the default's work; more is refused unread."""
+    from awsprompt.secrets import crypto
+
+    header = {
+        "name": "argon2id",
+        "memory_kib": memory_kib,
+        "iterations": iterations,
+        "lanes": lanes,
+    }
+    if accepted:
+        assert crypto.KdfParams.from_json(header) == (memory_kib, iterations, lanes)
+    else:
+        with pytest.raises(VaultDamaged, match="out of bounds"):
+            crypto.KdfParams.from_json(header)

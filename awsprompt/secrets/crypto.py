@@ -14,10 +14,13 @@ NONCE_LEN = 12
 SALT_LEN = 16
 
 # Bounds checked on every header before deriving, so a crafted file cannot make us
-# allocate gigabytes or spin for minutes (the CVE-2023-50658 class of bug).
-MAX_MEMORY_KIB = 1024 * 1024
-MAX_ITERATIONS = 16
-MAX_LANES = 16
+# allocate gigabytes or spin for minutes (the CVE-2023-50658 class of bug). A real vault
+# uses RFC 9106's low-memory profile (64 MiB, t=3, p=4); the bounds leave a margin of 4x
+# in memory and in total work (memory x passes), and no more.
+MAX_MEMORY_KIB = 256 * 1024
+MAX_ITERATIONS = 8
+MAX_LANES = 8
+MAX_WORK = 4 * 64 * 1024 * 3  # KiB x passes: four times the default's
 
 
 class KdfParams(NamedTuple):
@@ -44,6 +47,7 @@ class KdfParams(NamedTuple):
             1 <= params.lanes <= MAX_LANES
             and 1 <= params.iterations <= MAX_ITERATIONS
             and 8 * params.lanes <= params.memory_kib <= MAX_MEMORY_KIB
+            and params.memory_kib * params.iterations <= MAX_WORK
         ):
             raise VaultDamaged(
                 "vault header has KDF parameters out of bounds "
