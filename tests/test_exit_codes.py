@@ -185,3 +185,18 @@ def test_usage_errors_are_one_line(args: tuple[str, ...]) -> None:
     assert len(lines) == 1, proc.stderr
     assert lines[0].startswith("awsprompt: error: ") and "(hint: " in lines[0]
     assert proc.stdout == ""
+
+
+def test_an_invalid_region_is_a_config_error(sandbox: Sandbox, moto: object) -> None:
+    """region = 'not a region!' is exit 3 naming the region, not an 'unexpected' exit 1."""
+    sandbox.write_config(
+        "[profile base]\n"
+        "[profile r]\nrole_arn = arn:aws:iam::111111111111:role/r\nsource_profile = base\n"
+        "region = not a region!\n"
+    )
+    add = cli("add", "base", "--env", env={**KEYS, **WITH_PASS})
+    assert add.returncode == 0, add.stderr
+    result = cli("exec", "r", "-j", env=WITH_PASS)
+    assert result.returncode == ExitCode.CONFIG, result.stderr
+    assert "'not a region!' is not a valid AWS region" in result.stderr
+    assert "unexpected" not in result.stderr

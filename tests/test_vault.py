@@ -17,7 +17,7 @@ import pytest
 from conftest import PASSPHRASE, ROOT, Sandbox, app, cli
 
 from awsprompt import fsutil
-from awsprompt.errors import NotInVault, VaultDamaged, WrongPassphrase
+from awsprompt.errors import ExitCode, NotInVault, VaultDamaged, WrongPassphrase
 from awsprompt.secrets import crypto
 from awsprompt.secrets.vault import FileVault, LongTermKey
 
@@ -463,3 +463,38 @@ def test_kdf_bounds_keep_a_crafted_header_cheap(
     else:
         with pytest.raises(VaultDamaged, match="out of bounds"):
             crypto.KdfParams.from_json(header)
+
+
+def _forge_header(
+    vault: FileVault, change: dict[str, object] | None = None, raw: bytes = b""
+) -> None:
+    """Rewrite the header of VAULT's file (and its checksum, as an attacker would)."""
+    import hashlib as _h
+
+    lines = vault.path.read_bytes().split(b"\n")
+    header = json.loads(lines[1])
+    header.update(change or {})
+    lines[1] = raw or json.dumps(header).encode()
+    body = b"\n".join(lines[:3]) + b"\n"
+    lines[3] = b"sha256:" + _h.sha256(body).hexdigest().encode()
+    vault.path.write_bytes(b"\n".join(lines))
+
+
+@pytest.mark.parametrize(
+    ("change", "raw"),
+    [
+        ({"wrapped_key": "not an object"}, b""),
+        ({"index": ["a", "list"]}, b""),
+        (None, b'{"version": 1, "kdf": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"),
+    ],
+)
+def test_malformed_header_fields_are_damage_not_a_crash(
+    vault: FileVault, change: dict[str, object] | None, raw: bytes
+) -> None:
+    """A non-object wrapped_key or index, or a deeply nested header: exit 6, never 'unexpected'."""
+    _forge_header(vault, change, raw)
+    with pytest.raises(VaultDamaged):
+        make_vault(vault.path).get("dev")
+    result = cli("list", "--json")
+    assert result.returncode == ExitCode.VAULT_DAMAGED
+    assert "unexpected" not in result.stderr

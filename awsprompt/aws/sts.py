@@ -9,6 +9,7 @@ from awsprompt.aws.credentials import Credentials
 from awsprompt.errors import (
     AccessDenied,
     AwsError,
+    ConfigError,
     EndpointUnreachable,
     MfaFailed,
     Throttled,
@@ -50,7 +51,16 @@ def client(ctx: Context, service: str, creds: Credentials, region: str | None = 
         retries={"max_attempts": 2, "mode": "standard"},
         user_agent_extra="awsprompt",
     )
-    return session.client(service, config=config)
+    from botocore.exceptions import InvalidRegionError
+
+    try:
+        return session.client(service, config=config)
+    except InvalidRegionError:
+        shown = effective_region(ctx.env, region)
+        raise ConfigError(
+            f"{shown!r} is not a valid AWS region",
+            hint="check `region` in ~/.aws/config, --region and AWS_REGION / AWS_DEFAULT_REGION",
+        ) from None
 
 
 def call(fn: Callable[[], T], action: str, where: str, hint: str | None = None) -> T:
@@ -64,6 +74,7 @@ def call(fn: Callable[[], T], action: str, where: str, hint: str | None = None) 
     from botocore.exceptions import (
         ConnectionError as BotoConnectionError,
     )
+    from botocore.parsers import ResponseParserError
 
     try:
         return fn()
@@ -103,6 +114,12 @@ def call(fn: Callable[[], T], action: str, where: str, hint: str | None = None) 
         raise TokenInvalid(f"{action} failed for {where}: no credentials") from None
     except BotoCoreError as exc:
         raise AwsError(f"{action} failed for {where}: {type(exc).__name__}") from None
+    except ResponseParserError:
+        raise AwsError(
+            f"{action} failed for {where}: the endpoint answered something that is not AWS's"
+            " format (a proxy or a captive portal?)",
+            hint="check AWS_ENDPOINT_URL and your proxy settings",
+        ) from None
 
 
 def to_credentials(data: dict[str, Any]) -> Credentials:

@@ -60,10 +60,14 @@ class _Document:
             raise VaultDamaged(f"{damaged}: checksum mismatch", hint=hint)
         try:
             header = json.loads(lines[1])
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON
             raise VaultDamaged(f"{damaged}: unreadable header", hint=hint) from None
         if not isinstance(header, dict) or header.get("version") != FORMAT_VERSION:
             raise VaultDamaged(f"{damaged}: unsupported format version", hint=hint)
+        if not isinstance(header.get("wrapped_key"), dict) or not isinstance(
+            header.get("index"), dict
+        ):
+            raise VaultDamaged(f"{damaged}: malformed header fields", hint=hint)
         crypto.KdfParams.from_json(header.get("kdf"))
         if (
             not isinstance(header["kdf"].get("salt"), str)
