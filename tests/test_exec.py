@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 import boto3
 import pytest
-from conftest import PASSPHRASE, ROOT, MotoServer, Sandbox, cli
+from conftest import PASSPHRASE, ROOT, MotoServer, Sandbox, app, cli
 from credchain import (
     ACCOUNT,
     BASE_KEY,
@@ -28,6 +28,7 @@ from credchain import (
     setup_chain,
 )
 
+from awsprompt.aws.credentials import Credentials
 from awsprompt.errors import ExitCode
 
 pytestmark = pytest.mark.usefixtures("with_passphrase")
@@ -544,3 +545,80 @@ def test_cached_exec_json_does_not_import_boto3(sandbox: Sandbox, moto: MotoServ
     assert warm.returncode == 0, warm.stderr
     assert json.loads(warm.stdout) == json.loads(cold.stdout)
     assert not re.search(r"\|\s+(boto3|botocore)(\.|$)", warm.stderr, re.M)
+
+
+class RejectingProxy:
+    """A proxy to moto's STS that answers ExpiredToken to requests signed with REJECTED keys."""
+
+    REJECTED = "ASIAREJECTEDSESSION1"
+
+    def __init__(self, upstream: str) -> None:
+        import http.server
+        import threading
+        import urllib.request
+
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if proxy.REJECTED in self.headers.get("Authorization", ""):
+                    proxy.rejected += 1
+                    xml = (
+                        b"<ErrorResponse><Error><Type>Sender</Type><Code>ExpiredToken</Code>"
+                        b"<Message>The security token included in the request is expired"
+                        b"</Message></Error><RequestId>1</RequestId></ErrorResponse>"
+                    )
+                    self.send_response(400)
+                    self.send_header("Content-Type", "text/xml")
+                    self.send_header("Content-Length", str(len(xml)))
+                    self.end_headers()
+                    self.wfile.write(xml)
+                    return
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                url = upstream + self.path
+                req = urllib.request.Request(url, body, headers, method="POST")  # noqa: S310
+                with urllib.request.urlopen(req, timeout=30) as answer:  # noqa: S310 - moto
+                    data = answer.read()
+                    self.send_response(answer.status)
+                    self.send_header("Content-Type", answer.headers.get("Content-Type", ""))
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.rejected = 0
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def test_a_cached_session_that_aws_refuses_is_dropped_and_made_again(
+    sandbox: Sandbox, moto: MotoServer, with_passphrase: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ExpiredToken for a cached MFA session: drop it, ask for MFA once more, succeed (issue 16)."""
+    proxy = RejectingProxy(moto.url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", proxy.url)
+    setup_chain(sandbox)
+    assert cli("exec", "A", "-j").returncode == 0
+    assert mfa_count(sandbox) == 1
+    ctx = app()
+    entries = {m.kind: m for m in ctx.sessions.entries()}
+    ctx.sessions.drop(entries["AssumeRole"].key)
+    gst = entries["GetSessionToken"]
+    good = ctx.sessions.get(gst.key, 0)
+    assert good is not None
+    bogus = Credentials(proxy.REJECTED, "x" * 40, "bogus-token", good.expiration)
+    ctx.sessions.put(gst, bogus)
+    result = cli("exec", "A", "-j")
+    assert result.returncode == 0, result.stderr
+    assert proxy.rejected == 1
+    assert "AWS refused the cached session of GetSessionToken" in result.stderr
+    assert "ExpiredToken" in result.stderr
+    assert mfa_count(sandbox) == 2  # one fresh code for the new session, then no more
+    assert cli("exec", "C", "-j").returncode == 0
+    assert mfa_count(sandbox) == 2
+    shown = app().sessions.get(gst.key, 0)
+    assert shown is not None and shown.access_key_id != proxy.REJECTED

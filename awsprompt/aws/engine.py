@@ -18,6 +18,7 @@ from awsprompt.aws.credentials import Credentials
 from awsprompt.aws.mfa import MfaCodes
 from awsprompt.aws.plan import Options, Plan, Step, plan
 from awsprompt.aws.sources import CredentialSource, open_source
+from awsprompt.errors import TokenInvalid
 from awsprompt.secrets.sessions import SessionMeta
 
 if TYPE_CHECKING:
@@ -163,7 +164,21 @@ class Engine:
                 account = getattr(source, "account", "")
             else:
                 assert creds is not None
-                creds, account = self._call(step, creds, mfa, region, index, len(steps))
+                try:
+                    creds, account = self._call(step, creds, mfa, region, index, len(steps))
+                except TokenInvalid as exc:
+                    if index != start or start == 0 or not use_cache:
+                        raise
+                    # A cached session that AWS refuses (clock skew, a revoked session):
+                    # forget it and start again from the source, once.
+                    for older in steps[:start]:
+                        self.cache.drop(older.key)
+                    self.ctx.ui.warn(
+                        f"AWS refused the cached session of {steps[start - 1].label}"
+                        f" ({exc.message.rsplit(': ', 2)[-2]}); dropped it, starting again"
+                        " from the source"
+                    )
+                    return self._run(the_plan, source, opts, use_cache)
             if use_cache and creds.expiration is not None:
                 meta = SessionMeta(
                     key=step.key,
