@@ -182,3 +182,24 @@ def test_switching_shells_keep_the_fast_path(sandbox: Sandbox, moto: MotoServer)
     assert again.returncode == 0, again.stderr
     assert "argparse" not in imported(again)
     assert again.stdout == first.stdout
+
+
+def test_a_memo_pointed_at_another_profiles_session_is_not_served(
+    sandbox: Sandbox, moto: MotoServer
+) -> None:
+    """json-B edited to name A's session: `exec B -j` still answers B's role (issue 16, item 7)."""
+    setup(sandbox)
+    sandbox.write_config(
+        CONFIG
+        + "\n[profile B]\nrole_arn = arn:aws:iam::222222222222:role/B\nsource_profile = base\n"
+    )
+    assert run("exec", "A", "-j").returncode == 0
+    assert run("exec", "B", "-j").returncode == 0
+    folder = sandbox.state / "fastpath"
+    memo_a = json.loads((folder / "json-A").read_text())
+    memo_b = json.loads((folder / "json-B").read_text())
+    memo_b["key"] = memo_a["key"]
+    (folder / "json-B").write_text(json.dumps(memo_b))
+    answer = run("exec", "B", "-j")
+    assert answer.returncode == 0, answer.stderr
+    assert ":222222222222:assumed-role/B/" in caller(answer.stdout, moto.url)

@@ -121,7 +121,9 @@ def serve(argv: list[str], env: Env, clock: Clock) -> bytes | None:
         from awsprompt.secrets import sessions
 
         found = sessions.read_record(paths.sessions_dir() / f"{memo['key']}.json")
-        if found is None or found[0].key != memo["key"]:
+        if found is None or found[0].key != memo["key"] or found[0].profile != profile:
+            # The record's authenticated metadata must name this profile: a memo pointed
+            # at another profile's session (edited, or stale) never serves it.
             return None
         meta, sealed = found
         now = clock.time()
