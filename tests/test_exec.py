@@ -622,3 +622,16 @@ def test_a_cached_session_that_aws_refuses_is_dropped_and_made_again(
     assert mfa_count(sandbox) == 2
     shown = app().sessions.get(gst.key, 0)
     assert shown is not None and shown.access_key_id != proxy.REJECTED
+
+
+def test_a_loose_session_folder_is_refused(
+    sandbox: Sandbox, moto: MotoServer, with_passphrase: str
+) -> None:
+    """sessions/ at mode 755 is refused (exit 7, a chmod hint) like every other loose mode."""
+    setup_chain(sandbox)
+    assert cli("exec", "A", "-j").returncode == 0
+    (sandbox.state / "sessions").chmod(0o755)
+    result = cli("exec", "A", "-j")
+    assert result.returncode == ExitCode.INSECURE
+    assert f"chmod 700 {sandbox.state / 'sessions'}" in result.stderr
+    assert result.stdout == ""

@@ -160,13 +160,19 @@ class SessionCache:
         """The file of session KEY."""
         return self.folder / f"{key}.json"
 
+    def _checked(self) -> None:
+        """Refuse a cache folder with group/other bits, another owner, or a symlink."""
+        fsutil.check_private(self.folder, is_dir=True)
+
     def peek(self, key: str) -> SessionMeta | None:
         """Metadata of the cached session KEY, without decrypting."""
+        self._checked()
         found = read_record(self.path(key))
         return found[0] if found and found[0].key == key else None
 
     def get(self, key: str, min_ttl: float) -> Credentials | None:
         """The session KEY if it has more than MIN_TTL seconds left."""
+        self._checked()
         found = read_record(self.path(key))
         if found is None:
             return None
@@ -183,6 +189,7 @@ class SessionCache:
 
     def entries(self) -> Iterator[SessionMeta]:
         """Metadata of every cached session (unreadable files are skipped)."""
+        self._checked()
         try:
             names = sorted(os.listdir(self.folder))
         except FileNotFoundError:

@@ -120,6 +120,7 @@ def serve(argv: list[str], env: Env, clock: Clock) -> bytes | None:
             return None
         from awsprompt.secrets import sessions
 
+        fsutil.check_private(paths.sessions_dir(), is_dir=True)  # else the full path says why
         found = sessions.read_record(paths.sessions_dir() / f"{memo['key']}.json")
         if found is None or found[0].key != memo["key"] or found[0].profile != profile:
             # The record's authenticated metadata must name this profile: a memo pointed
