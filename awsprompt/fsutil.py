@@ -51,8 +51,36 @@ def check_private(path: Path, *, is_dir: bool = False) -> None:
         )
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temps(path: Path) -> int:
+    """Delete temp files of PATH left by writers that died (kill -9); return how many."""
+    prefix, removed = f".{path.name}.", 0
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return 0
+    for name in names:
+        pid = name[len(prefix) : -len(".tmp")]
+        ours = name.startswith(prefix) and name.endswith(".tmp") and pid.isdigit()
+        if ours and (int(pid) == os.getpid() or not _alive(int(pid))):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path.parent / name)
+                removed += 1
+    return removed
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Replace PATH with DATA durably: a 0600 temp file in the same folder, fsync, rename."""
+    remove_stale_temps(path)  # a dead writer's leftover (or one with our reused pid)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     try:

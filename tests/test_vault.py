@@ -498,3 +498,21 @@ def test_malformed_header_fields_are_damage_not_a_crash(
     result = cli("list", "--json")
     assert result.returncode == ExitCode.VAULT_DAMAGED
     assert "unexpected" not in result.stderr
+
+
+def test_a_killed_writers_leftovers_are_cleaned(sandbox: Sandbox, vault: FileVault) -> None:
+    """A dead writer's temp file goes at the next write; a stale vault.names is rebuilt."""
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    leftover = vault.path.with_name(f".{vault.path.name}.{dead.pid}.tmp")
+    leftover.write_bytes(b"half a vault")
+    alive = vault.path.with_name(f".{vault.path.name}.{os.getppid()}.tmp")
+    alive.write_bytes(b"a live writer's")
+    names = sandbox.state / "vault.names"
+    names.write_text("ghost\n")
+    assert set(make_vault(vault.path).index()) == {"dev"}
+    assert names.read_text() == "dev\n"  # rebuilt from the vault's own index
+    make_vault(vault.path).put("other", LongTermKey(KEY_ID_2, SECRET_2))
+    assert not leftover.exists()
+    assert alive.exists()  # a running process's temp file is left alone
+    alive.unlink()

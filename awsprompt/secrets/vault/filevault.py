@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from awsprompt import fsutil
-from awsprompt.errors import NotInVault, VaultDamaged, WrongPassphrase
+from awsprompt.errors import AwspromptError, NotInVault, VaultDamaged, WrongPassphrase
 from awsprompt.secrets import crypto
 from awsprompt.secrets.vault.base import (
     DataCipher,
@@ -146,9 +147,25 @@ class FileVault:
         return str(doc.header.get("check", "")) if doc else ""
 
     def index(self) -> dict[str, KeyInfo]:
-        """Names, dates and key-id tails; no passphrase needed."""
+        """Names, dates and key-id tails; no passphrase needed (vault.names is kept in step)."""
         doc = self._read()
-        return doc.index() if doc else {}
+        if doc is None:
+            return {}
+        index = doc.index()
+        self._sync_names(index)
+        return index
+
+    def _sync_names(self, index: dict[str, KeyInfo]) -> None:
+        """Rewrite vault.names (read by completion) when a killed writer left it stale."""
+        names = self.ctx.paths.vault_names_path()
+        want = "".join(f"{n}\n" for n in sorted(index)).encode()
+        try:
+            if fsutil.read_private(names) == want:
+                return
+        except (OSError, AwspromptError):
+            pass
+        with contextlib.suppress(OSError, AwspromptError):
+            fsutil.atomic_write(names, want)
 
     def kdf_params(self) -> crypto.KdfParams:
         """The header's (bounded) Argon2id parameters; NotInVault when there is no vault."""
