@@ -552,7 +552,7 @@ class RejectingProxy:
 
     REJECTED = "ASIAREJECTEDSESSION1"
 
-    def __init__(self, upstream: str) -> None:
+    def __init__(self, upstream: str, *, expire: bool = False) -> None:
         import http.server
         import threading
         import urllib.request
@@ -580,6 +580,12 @@ class RejectingProxy:
                 req = urllib.request.Request(url, body, headers, method="POST")  # noqa: S310
                 with urllib.request.urlopen(req, timeout=30) as answer:  # noqa: S310 - moto
                     data = answer.read()
+                    if expire:  # credentials that expired before they arrived (clock skew)
+                        data = re.sub(
+                            rb"<Expiration>[^<]*</Expiration>",
+                            b"<Expiration>2001-01-01T00:00:00Z</Expiration>",
+                            data,
+                        )
                     self.send_response(answer.status)
                     self.send_header("Content-Type", answer.headers.get("Content-Type", ""))
                     self.send_header("Content-Length", str(len(data)))
@@ -635,3 +641,18 @@ def test_a_loose_session_folder_is_refused(
     assert result.returncode == ExitCode.INSECURE
     assert f"chmod 700 {sandbox.state / 'sessions'}" in result.stderr
     assert result.stdout == ""
+
+
+def test_credentials_that_arrive_expired_are_an_error(
+    sandbox: Sandbox, moto: MotoServer, with_passphrase: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """STS answering already-expired credentials is exit 12 naming the clock, never exit 0."""
+    proxy = RejectingProxy(moto.url, expire=True)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", proxy.url)
+    setup_chain(sandbox)
+    result = cli("exec", "A", "-j")
+    assert result.returncode == ExitCode.TOKEN_INVALID, result.stderr
+    assert "already expired" in result.stderr
+    assert "clock" in result.stderr
+    assert result.stdout == ""
+    assert list(app().sessions.entries()) == []  # nothing expired was cached

@@ -179,6 +179,12 @@ class Engine:
                         " from the source"
                     )
                     return self._run(the_plan, source, opts, use_cache)
+            if creds.expiration is not None and creds.seconds_left(self.ctx.clock.time()) <= 0:
+                raise TokenInvalid(
+                    f"{step.label} for profile {step.profile!r} returned credentials that"
+                    f" already expired at {creds.expiration_rfc3339()}",
+                    hint="check this machine's clock (it may be ahead of AWS's)",
+                )
             if use_cache and creds.expiration is not None:
                 meta = SessionMeta(
                     key=step.key,
