@@ -122,6 +122,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     args.debug = debug or args.debug
     args.child_argv = tail
+    if getattr(args, "mfa_token", None) == "-":
+        # `--mfa-token -`: the code comes on stdin, so it never shows in the process list.
+        args.mfa_token = sys.stdin.readline().strip()
     try:
         return int(args.func(args, make_context()) or 0)
     except AwspromptError as exc:

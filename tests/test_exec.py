@@ -656,3 +656,18 @@ def test_credentials_that_arrive_expired_are_an_error(
     assert "clock" in result.stderr
     assert result.stdout == ""
     assert list(app().sessions.entries()) == []  # nothing expired was cached
+
+
+def test_mfa_token_from_stdin(sandbox: Sandbox, moto: MotoServer, with_passphrase: str) -> None:
+    """`--mfa-token -` reads the code from stdin (no code in argv) and uses it for MFA."""
+    add_keys()
+    sandbox.write_config(
+        "[profile base]\nmfa_serial = arn:aws:iam::000000000000:mfa/me\n"
+        "[profile A]\nrole_arn = arn:aws:iam::111111111111:role/A\nsource_profile = base\n"
+    )
+    result = cli("exec", "A", "-j", "--no-prompt", "--mfa-token", "-", input="123456\n")
+    assert result.returncode == 0, result.stderr
+    bad = cli("clear")
+    assert bad.returncode == 0
+    refused = cli("exec", "A", "-j", "--no-prompt", "--mfa-token", "-", input="12ab\n")
+    assert refused.returncode == ExitCode.MFA

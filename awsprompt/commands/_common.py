@@ -38,7 +38,12 @@ def add_session_options(parser: argparse.ArgumentParser) -> None:
     """--duration, --region, --mfa-token, --no-prompt."""
     parser.add_argument("--duration", "-d", type=duration, metavar="D", help="e.g. 15m, 1h, 8h")
     parser.add_argument("--region", "-r", metavar="R", help="region for the credentials")
-    parser.add_argument("--mfa-token", "-t", metavar="CODE", help="the current MFA code")
+    parser.add_argument(
+        "--mfa-token",
+        "-t",
+        metavar="CODE",
+        help="the current MFA code; `-` reads it from stdin (kept out of the process list)",
+    )
     parser.add_argument(
         "--no-prompt",
         action="store_true",

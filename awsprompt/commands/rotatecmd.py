@@ -50,7 +50,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--json", action="store_true", help="with --all: the summary as JSON")
     p.add_argument("--region", "-r", metavar="R", help="region for the STS/IAM calls")
-    p.add_argument("--mfa-token", "-t", metavar="CODE", help="the current MFA code")
+    p.add_argument(
+        "--mfa-token",
+        "-t",
+        metavar="CODE",
+        help="the current MFA code; `-` reads it from stdin (kept out of the process list)",
+    )
     p.add_argument(
         "--no-prompt", action="store_true", help="fail instead of asking for an MFA code"
     )
