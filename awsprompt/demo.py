@@ -103,9 +103,12 @@ def sandbox(environ: Mapping[str, str], now: datetime) -> Iterator[Sandbox]:
     """Build the sandbox from the caller's ENVIRON; tear it all down on exit, whatever happens."""
     from awsprompt.emulation.federation import FederationStub
     from awsprompt.emulation.moto import MotoServer
+    from awsprompt.emulation.stsfront import StsFront
 
     moto = MotoServer(base_env=environ)
     fed = FederationStub(token="demo-signin-token").start()  # noqa: S106 - not a secret
+    # moto takes any MFA code; the front refuses all but the demo's, as AWS would.
+    sts = StsFront(moto.url, mfa_code=MFA_CODE).start()
     endpoint = moto.url
     root = Path(tempfile.mkdtemp(prefix="awsprompt-demo-"))
     home = root / "home"
@@ -123,6 +126,7 @@ def sandbox(environ: Mapping[str, str], now: datetime) -> Iterator[Sandbox]:
             "AWS_CONFIG_FILE": str(home / ".aws" / "config"),
             "AWS_SHARED_CREDENTIALS_FILE": str(home / ".aws" / "credentials"),
             "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ENDPOINT_URL_STS": sts.url,
             "AWS_DEFAULT_REGION": REGION,
             "AWS_EC2_METADATA_DISABLED": "true",
             "AWSPROMPT_FEDERATION_URL": fed.url,
@@ -146,6 +150,7 @@ def sandbox(environ: Mapping[str, str], now: datetime) -> Iterator[Sandbox]:
         with contextlib.suppress(Exception):
             box.run("lock", check=False)
         fed.stop()
+        sts.stop()
         moto.stop()
         shutil.rmtree(root, ignore_errors=True)
 
@@ -174,15 +179,11 @@ def _store_demo_key(box: Sandbox, key_id: str, secret: str, when: datetime) -> N
 
 
 def plugin_path() -> Path | None:
-    """The zsh plugin next to the package (source checkout) or installed beside the venv."""
-    here = Path(__file__).resolve().parent
-    for candidate in (
-        here.parent / "zsh" / "awsprompt.plugin.zsh",
-        Path(sys.prefix) / "share" / "awsprompt" / "zsh" / "awsprompt.plugin.zsh",
-    ):
-        if candidate.exists():
-            return candidate
-    return None
+    """The zsh plugin of this awsprompt (a checkout, an editable install or a wheel)."""
+    from awsprompt.shell.plugin import PLUGIN_FILE, plugin_dir
+
+    folder = plugin_dir()
+    return folder / PLUGIN_FILE if folder is not None else None
 
 
 BANNER = f"""
@@ -299,7 +300,7 @@ def _zsh_step(box: Sandbox) -> Step:
     plugin = plugin_path()
     title = "aws-use in zsh: the prompt and its colour states"
     if zsh is None or plugin is None:
-        return Step(title, "aws-use prod", False, "zsh or the plugin is not installed")
+        return Step(title, "aws-use dev; aws-use prod", False, "zsh or the plugin is not installed")
     script = "zmodload zsh/datetime\n" + PROMPT_TOUR.format(plugin=sh_quote(str(plugin)))
     result = subprocess.run(
         [zsh, "-f", "-c", script],
@@ -311,7 +312,7 @@ def _zsh_step(box: Sandbox) -> Step:
         timeout=120,
     )
     text = result.stdout if result.returncode == 0 else result.stdout + result.stderr
-    return Step(title, "aws-use prod", result.returncode == 0, text.rstrip())
+    return Step(title, "aws-use dev; aws-use prod", result.returncode == 0, text.rstrip())
 
 
 def _login_step(box: Sandbox) -> Step:
@@ -332,7 +333,7 @@ def script(box: Sandbox) -> list[Step]:
         _zsh_step(box),
         _login_step(box),
         _cli_step(
-            box, "rotate the 120-day-old key", "rotate", "demo-user", "--mfa-token", "654321"
+            box, "rotate the 120-day-old key", "rotate", "demo-user", "--mfa-token", MFA_CODE
         ),
         _cli_step(box, "after rotation", "list"),
         _cli_step(box, "doctor", "doctor", ok_codes=(0, 20)),

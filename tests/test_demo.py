@@ -94,6 +94,10 @@ def test_interactive_demo_switches_and_cleans_up(sandbox: Sandbox) -> None:
         assert sandbox_home != sandbox.home and "awsprompt-demo-" in str(sandbox_home)
         child.sendline("aws-use prod")
         child.expect("MFA code for")
+        child.sendline("111111")  # not the demo's code: refused, as AWS would
+        child.expect("MultiFactorAuthentication failed")
+        child.sendline("aws-use prod")
+        child.expect("MFA code for")
         child.sendline("123456")
         child.sendline("print -r -- PROFILE=$AWSPROMPT_PROFILE ACCOUNT=$AWSPROMPT_ACCOUNT")
         child.expect(r"PROFILE=prod ACCOUNT=333333333333")

@@ -29,6 +29,7 @@ from credchain import (
 )
 
 from awsprompt.aws.credentials import Credentials
+from awsprompt.emulation.stsfront import StsFront
 from awsprompt.errors import ExitCode
 
 pytestmark = pytest.mark.usefixtures("with_passphrase")
@@ -547,65 +548,11 @@ def test_cached_exec_json_does_not_import_boto3(sandbox: Sandbox, moto: MotoServ
     assert not re.search(r"\|\s+(boto3|botocore)(\.|$)", warm.stderr, re.M)
 
 
-class RejectingProxy:
-    """A proxy to moto's STS that answers ExpiredToken to requests signed with REJECTED keys."""
-
-    REJECTED = "ASIAREJECTEDSESSION1"
-
-    def __init__(self, upstream: str, *, expire: bool = False) -> None:
-        import http.server
-        import threading
-        import urllib.request
-
-        proxy = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                if proxy.REJECTED in self.headers.get("Authorization", ""):
-                    proxy.rejected += 1
-                    xml = (
-                        b"<ErrorResponse><Error><Type>Sender</Type><Code>ExpiredToken</Code>"
-                        b"<Message>The security token included in the request is expired"
-                        b"</Message></Error><RequestId>1</RequestId></ErrorResponse>"
-                    )
-                    self.send_response(400)
-                    self.send_header("Content-Type", "text/xml")
-                    self.send_header("Content-Length", str(len(xml)))
-                    self.end_headers()
-                    self.wfile.write(xml)
-                    return
-                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
-                url = upstream + self.path
-                req = urllib.request.Request(url, body, headers, method="POST")  # noqa: S310
-                with urllib.request.urlopen(req, timeout=30) as answer:  # noqa: S310 - moto
-                    data = answer.read()
-                    if expire:  # credentials that expired before they arrived (clock skew)
-                        data = re.sub(
-                            rb"<Expiration>[^<]*</Expiration>",
-                            b"<Expiration>2001-01-01T00:00:00Z</Expiration>",
-                            data,
-                        )
-                    self.send_response(answer.status)
-                    self.send_header("Content-Type", answer.headers.get("Content-Type", ""))
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.rejected = 0
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
 def test_a_cached_session_that_aws_refuses_is_dropped_and_made_again(
     sandbox: Sandbox, moto: MotoServer, with_passphrase: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """ExpiredToken for a cached MFA session: drop it, ask for MFA once more, succeed (issue 16)."""
-    proxy = RejectingProxy(moto.url)
+    proxy = StsFront(moto.url, reject_key="ASIAREJECTEDSESSION1").start()
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", proxy.url)
     setup_chain(sandbox)
     assert cli("exec", "A", "-j").returncode == 0
@@ -616,18 +563,18 @@ def test_a_cached_session_that_aws_refuses_is_dropped_and_made_again(
     gst = entries["GetSessionToken"]
     good = ctx.sessions.get(gst.key, 0)
     assert good is not None
-    bogus = Credentials(proxy.REJECTED, "x" * 40, "bogus-token", good.expiration)
+    bogus = Credentials("ASIAREJECTEDSESSION1", "x" * 40, "bogus-token", good.expiration)
     ctx.sessions.put(gst, bogus)
     result = cli("exec", "A", "-j")
     assert result.returncode == 0, result.stderr
-    assert proxy.rejected == 1
+    assert proxy.refused == 1
     assert "AWS refused the cached session of GetSessionToken" in result.stderr
     assert "ExpiredToken" in result.stderr
     assert mfa_count(sandbox) == 2  # one fresh code for the new session, then no more
     assert cli("exec", "C", "-j").returncode == 0
     assert mfa_count(sandbox) == 2
     shown = app().sessions.get(gst.key, 0)
-    assert shown is not None and shown.access_key_id != proxy.REJECTED
+    assert shown is not None and shown.access_key_id != "ASIAREJECTEDSESSION1"
 
 
 def test_a_loose_session_folder_is_refused(
@@ -647,7 +594,7 @@ def test_credentials_that_arrive_expired_are_an_error(
     sandbox: Sandbox, moto: MotoServer, with_passphrase: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """STS answering already-expired credentials is exit 12 naming the clock, never exit 0."""
-    proxy = RejectingProxy(moto.url, expire=True)
+    proxy = StsFront(moto.url, expire=True).start()
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", proxy.url)
     setup_chain(sandbox)
     result = cli("exec", "A", "-j")
@@ -671,3 +618,19 @@ def test_mfa_token_from_stdin(sandbox: Sandbox, moto: MotoServer, with_passphras
     assert bad.returncode == 0
     refused = cli("exec", "A", "-j", "--no-prompt", "--mfa-token", "-", input="12ab\n")
     assert refused.returncode == ExitCode.MFA
+
+
+def test_the_sts_front_refuses_a_wrong_mfa_code(
+    sandbox: Sandbox, moto: MotoServer, with_passphrase: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the front's code set (as the demo does), only that MFA code works: exit 13 else."""
+    front = StsFront(moto.url, mfa_code="123456").start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", front.url)
+    setup_chain(sandbox)
+    sandbox.write_config(chain_config(mfa_script(sandbox, output="654321")))
+    wrong = cli("exec", "A", "-j")
+    assert wrong.returncode == ExitCode.MFA, wrong.stderr
+    assert "MultiFactorAuthentication" in wrong.stderr
+    sandbox.write_config(chain_config(mfa_script(sandbox, output="123456")))
+    assert cli("exec", "A", "-j").returncode == 0
+    front.stop()
