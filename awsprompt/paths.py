@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import pwd
 from pathlib import Path
 
 from awsprompt.envvars import Env
@@ -20,7 +19,11 @@ class Paths:
     def home(self) -> Path:
         """$HOME, else the account's home folder."""
         home = self.env.get("HOME")
-        return Path(home) if home else Path(pwd.getpwuid(os.getuid()).pw_dir)
+        if home:
+            return Path(home)
+        import pwd  # only without $HOME: keeps the hot path's imports minimal
+
+        return Path(pwd.getpwuid(os.getuid()).pw_dir)
 
     def state_dir(self) -> Path:
         """The folder holding the vault, the session cache and settings."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import ctypes
+import functools
 import json
 import os
 import resource
@@ -19,6 +20,7 @@ import socket
 import struct
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -121,9 +123,11 @@ class Agent:
     def serve(self, server: socket.socket, wake: socket.socket | None = None) -> None:
         """Answer requests until the key is wiped or a time-out passes (WAKE: signal fd).
 
-        Each connection is served on its own thread with its own deadline, so one slow,
-        idle or hostile client never delays the others; past MAX_CLIENTS at once, new
-        connections are closed at once rather than queued.
+        A request that is already complete when its connection is accepted (every real
+        client sends at once) is answered right here; any other connection is served on
+        a thread of its own with its own deadline, so one slow, idle or hostile client
+        never delays the others. Past MAX_CLIENTS such threads, new connections are
+        closed at once rather than queued.
         """
         slots = threading.BoundedSemaphore(MAX_CLIENTS)
         while self._key:
@@ -142,28 +146,39 @@ class Agent:
                 conn, _ = server.accept()
             except OSError:
                 continue
+            if peer_uid(conn) != os.getuid():
+                conn.close()  # another user: close without a word
+                continue
+            early = _waiting(conn)
+            if early.endswith(b"\n"):
+                with conn:
+                    self._answer(conn, functools.partial(parse_request, early))
+                continue
             if not slots.acquire(blocking=False):
                 conn.close()
                 continue
-            threading.Thread(target=self._serve_one, args=(conn, slots), daemon=True).start()
+            threading.Thread(target=self._serve_one, args=(conn, slots, early), daemon=True).start()
 
-    def _serve_one(self, conn: socket.socket, slots: threading.BoundedSemaphore) -> None:
-        """One connection: check the peer, read one bounded request, answer it."""
+    def _answer(self, conn: socket.socket, read: Callable[[], dict[str, Any]]) -> None:
+        """Read one request with READ, answer it on CONN (bad input gets 'bad request')."""
+        try:
+            request = read()
+            with self._lock:
+                reply = self.handle(request)
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
+            reply = {"ok": False, "error": "bad request"}
+        with contextlib.suppress(OSError):
+            conn.settimeout(REQUEST_SECONDS)
+            conn.sendall(json.dumps(reply).encode() + b"\n")
+
+    def _serve_one(
+        self, conn: socket.socket, slots: threading.BoundedSemaphore, early: bytes
+    ) -> None:
+        """A connection whose request was not complete at once, on its own thread."""
         try:
             with conn:
-                if peer_uid(conn) != os.getuid():
-                    return  # another user: close without a word
-                try:
-                    request = read_request(
-                        conn, self.clock.monotonic() + REQUEST_SECONDS, self.clock
-                    )
-                    with self._lock:
-                        reply = self.handle(request)
-                except (OSError, ValueError, KeyError, TypeError, RecursionError):
-                    reply = {"ok": False, "error": "bad request"}
-                with contextlib.suppress(OSError):
-                    conn.settimeout(REQUEST_SECONDS)
-                    conn.sendall(json.dumps(reply).encode() + b"\n")
+                deadline = self.clock.monotonic() + REQUEST_SECONDS
+                self._answer(conn, lambda: read_request(conn, deadline, self.clock, early))
             if not self._key:
                 # Locked by this request: the answer is out, now the accept loop may end.
                 with contextlib.suppress(OSError):
@@ -172,13 +187,26 @@ class Agent:
             slots.release()
 
 
-def read_request(conn: socket.socket, deadline: float, clock: Clock = SYSTEM) -> dict[str, Any]:
+def _waiting(conn: socket.socket) -> bytes:
+    """What CONN has already sent (without waiting at all)."""
+    conn.setblocking(False)
+    try:
+        return conn.recv(MAX_REQUEST + 1)
+    except (BlockingIOError, InterruptedError):
+        return b""
+    except OSError:
+        return b""
+    finally:
+        conn.setblocking(True)
+
+
+def read_request(
+    conn: socket.socket, deadline: float, clock: Clock = SYSTEM, buf: bytes = b""
+) -> dict[str, Any]:
     """One newline-terminated request: at most MAX_REQUEST bytes, by DEADLINE, one flat object.
 
-    Requests are flat JSON objects of strings and numbers, so anything nested is refused
-    before parsing (a deeply nested document would otherwise exhaust the parser's stack).
+    BUF is what was already read from CONN.
     """
-    buf = b""
     while not buf.endswith(b"\n"):
         left = deadline - clock.monotonic()
         if left <= 0:
@@ -190,6 +218,17 @@ def read_request(conn: socket.socket, deadline: float, clock: Clock = SYSTEM) ->
         buf += chunk
         if len(buf) > MAX_REQUEST:
             raise ValueError("request too large")
+    return parse_request(buf)
+
+
+def parse_request(buf: bytes) -> dict[str, Any]:
+    """A request's bytes as a flat JSON object, refusing nesting before parsing.
+
+    Requests are flat objects of strings and numbers, so anything nested is refused before
+    the parser sees it (a deeply nested document would otherwise exhaust its stack).
+    """
+    if len(buf) > MAX_REQUEST:
+        raise ValueError("request too large")
     if b"[" in buf or buf.count(b"{") != 1:
         raise ValueError("not a flat object")
     data = json.loads(buf)
