@@ -16,7 +16,7 @@ from awsprompt import fsutil
 from awsprompt.config import ini
 from awsprompt.config.profiles import AwsFiles
 from awsprompt.errors import ConfigError, ProfileNotFound, VaultDamaged
-from awsprompt.names import is_valid_profile_name, mask
+from awsprompt.names import ALLOWED, is_valid_profile_name, mask
 from awsprompt.secrets.vault.base import KeyInfo, LongTermKey, key_fingerprint
 
 if TYPE_CHECKING:
@@ -118,7 +118,7 @@ def _static_key(name: str, values: dict[str, str], conf: dict[str, str]) -> Long
     secret = (values.get("aws_secret_access_key") or "").strip()
     if not is_valid_profile_name(name):
         shown = name.encode("unicode_escape").decode("ascii")
-        return Skip(shown, "invalid profile name (letters, digits, ._-@+=, only)")
+        return Skip(shown, f"invalid profile name ({ALLOWED} only)")
     if not key_id or not secret:
         return Skip(name, "incomplete: needs both aws_access_key_id and aws_secret_access_key")
     if values.get("aws_session_token") or values.get("aws_security_token"):
