@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "rotatecmd",
     "importcmd",
     "doctorcmd",
+    "ssocmds",
 )
 
 

@@ -19,10 +19,17 @@ def _commands_section() -> str:
     return README[start : README.index("\n## ", start + 5)]
 
 
-def _subparsers() -> dict[str, argparse.ArgumentParser]:
-    parser = build_parser()
-    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    return dict(action.choices)
+def _subparsers(
+    parser: argparse.ArgumentParser | None = None, prefix: str = ""
+) -> dict[str, argparse.ArgumentParser]:
+    """Every command by its words ("list", "sso", "sso sync"), groups' subcommands included."""
+    found: dict[str, argparse.ArgumentParser] = {}
+    for action in (parser or build_parser())._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found[prefix + name] = sub
+                found.update(_subparsers(sub, f"{prefix}{name} "))
+    return found
 
 
 def _paragraphs_about(name: str) -> str:
@@ -52,8 +59,8 @@ def test_every_option_is_in_the_readme_and_described(name: str) -> None:
         text += "\n\n" + shared
     missing, undescribed = [], []
     for action in sub._actions:
-        if isinstance(action, argparse._HelpAction):
-            continue
+        if isinstance(action, argparse._HelpAction | argparse._SubParsersAction):
+            continue  # a group's subcommands are checked as commands of their own
         if not action.help or action.help == argparse.SUPPRESS:
             undescribed.append(action.dest)
         longs = [o for o in action.option_strings if o.startswith("--")]
@@ -66,3 +73,10 @@ def test_every_option_is_in_the_readme_and_described(name: str) -> None:
 def test_the_check_itself_catches_a_missing_option() -> None:
     """A made-up option is reported as missing from the README (the test can fail)."""
     assert "--no-such-option" not in _paragraphs_about("rotate")
+
+
+def test_subcommands_of_groups_are_checked_too() -> None:
+    """`sso sync` is a command of its own here, with its options (nested parsers are walked)."""
+    assert "sso sync" in COMMANDS
+    options = {o for a in _subparsers()["sso sync"]._actions for o in a.option_strings}
+    assert {"--template", "--prefix", "--region", "--dry-run", "--json"} <= options
