@@ -634,3 +634,27 @@ def test_list_shows_generated_profiles_with_their_account_names(
     assert rows["Sandbox/ReadOnly"]["account_name"] == "Sandbox"
     assert rows["Production/AdministratorAccess"]["account_name"] == "Production"
     assert rows["own"]["account_name"] is None
+
+
+def test_list_table_shows_an_account_name_beside_its_id(sandbox: Sandbox) -> None:
+    """A role in an account whose name `sso sync` learned: `111122223333 (Sandbox)`."""
+    sandbox.write_credentials(
+        "[base]\naws_access_key_id = AKIAEXAMPLE000000006\naws_secret_access_key = secret\n"
+    )
+    sandbox.write_config(
+        f"[profile base]\n[profile r]\nrole_arn = arn:aws:iam::{ACCOUNT_A}:role/x\n"
+        "source_profile = base\n"
+    )
+    accounts.remember_names(app(), {ACCOUNT_A: "Sandbox [main]"})
+    result = cli("list")
+    assert result.returncode == 0, result.stderr
+    (row,) = [line for line in result.stdout.splitlines() if line.startswith("r ")]
+    assert f"{ACCOUNT_A} (Sandbox [main])" in row  # shown literally, not as rich markup
+    rows = {r["name"]: r for r in json.loads(cli("list", "--json").stdout)}
+    assert rows["r"]["account_name"] == "Sandbox [main]" and rows["base"]["account_name"] is None
+
+
+def test_sso_alone_lists_its_commands() -> None:
+    """`awsprompt sso` prints its help (with sync) on stdout and exits 0."""
+    result = cli("sso")
+    assert result.returncode == 0 and "sync" in result.stdout and result.stderr == ""
