@@ -1,4 +1,4 @@
-"""Private folders, atomic 0600 writes, ownership checks and inter-process locks."""
+"""Private folders, atomic 0600 writes, backups, ownership checks and inter-process locks."""
 
 from __future__ import annotations
 
@@ -9,9 +9,13 @@ import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from awsprompt.clock import SYSTEM, Clock
 from awsprompt.errors import InsecureFile, LockTimeout
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 
 def ensure_private_dir(path: Path) -> Path:
@@ -103,6 +107,33 @@ def fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _backup_path(source: Path, now: datetime) -> Path:
+    from datetime import timezone  # off the fast path's imports
+
+    stamp = now.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    candidate = source.with_name(f"{source.name}.awsprompt-backup-{stamp}")
+    n = 1
+    while candidate.exists() or candidate.is_symlink():
+        n += 1
+        candidate = source.with_name(f"{source.name}.awsprompt-backup-{stamp}-{n}")
+    return candidate
+
+
+def write_backup(source: Path, data: bytes, now: datetime) -> Path:
+    """Write DATA as a new 0600 file beside SOURCE (never replacing anything), stamped NOW.
+
+    The name is SOURCE's with `.awsprompt-backup-<UTC time>` (and `-2`, `-3`... when taken).
+    """
+    target = _backup_path(source, now)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    fsync_dir(target.parent)
+    return target
 
 
 def read_private(path: Path) -> bytes:

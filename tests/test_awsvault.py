@@ -172,10 +172,12 @@ def test_percent_encoded_file_names_decode(tmp_path: Path) -> None:
     # An encoder that also escapes '@' (url.PathEscape style) must still work.
     path = write_master(folder, "ops@corp", "AKIABBBBBBBBBBBBBBBB", SECRET_B, PASS)
     path.rename(folder / "ops%40corp")
+    write_master(folder, "100%", "AKIACCCCCCCCCCCCCCCC", SECRET_B, PASS)
     result = read_aws_vault(folder, PASS)
-    assert set(result.keys) == {"ops@corp"}
+    assert set(result.keys) == {"ops@corp", "team/prod"}  # '/' is a profile name character
     assert result.keys["ops@corp"].secret_access_key == SECRET_B
-    assert "team/prod" in result.unusable
+    assert result.keys["team/prod"].secret_access_key == SECRET_A
+    assert "100%" in result.unusable
 
 
 def test_temporary_credentials_item_not_imported(tmp_path: Path) -> None:

@@ -117,7 +117,9 @@ def test_keyring_backend_round_trips_keys(sandbox: Sandbox, file_keyring: Path) 
     removed = detached("remove", "base", "--force")
     assert removed.returncode == 0, removed.stderr
     assert keyring_get("awsprompt", "base") is None
-    assert "base" not in list_rows()  # and the empty section `add` made is gone too
+    # The empty [profile base] that `add` created went with the keys: no such profile now.
+    assert "base" not in list_rows()
+    assert not sandbox.config.exists() or "[profile base]" not in sandbox.config.read_text()
     missing = detached("exec", "--no-session", "base", "--", "true")
     assert missing.returncode != 0
 

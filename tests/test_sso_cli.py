@@ -27,6 +27,11 @@ sso_start_url = {START_URL}
 sso_region = us-east-1
 sso_registration_scopes = sso:account:access
 
+[profile Sandbox/{ROLE}]
+sso_session = {SESSION}
+sso_account_id = {ACCOUNT_A}
+sso_role_name = {ROLE}
+
 [profile dev]
 sso_session = {SESSION}
 sso_account_id = {ACCOUNT_A}
@@ -98,6 +103,9 @@ def test_sso_login_then_exec_a_role_and_a_role_assumed_from_it(
     assert chained.returncode == 0, chained.stderr
     arn = caller_arn(json.loads(chained.stdout), moto.url)
     assert f":{ACCOUNT_B}:assumed-role/deployer/" in arn
+    named = cli("exec", f"Sandbox/{ROLE}", "-j", env=env)  # a name as sso sync writes it
+    assert named.returncode == 0, named.stderr
+    assert f":{ACCOUNT_A}:assumed-role/{ROLE}/" in caller_arn(json.loads(named.stdout), moto.url)
 
 
 def test_the_aws_cli_gets_sso_credentials_through_credential_process(

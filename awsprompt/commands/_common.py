@@ -9,7 +9,7 @@ from typing import Any
 
 from awsprompt.durations import parse_duration
 from awsprompt.errors import AwspromptError
-from awsprompt.names import is_valid_profile_name
+from awsprompt.names import ALLOWED, is_valid_profile_name
 
 
 def profile_name(value: str) -> str:
@@ -17,8 +17,7 @@ def profile_name(value: str) -> str:
     if not is_valid_profile_name(value):
         shown = value.encode("unicode_escape").decode("ascii")
         raise argparse.ArgumentTypeError(
-            f"invalid profile name {shown!r}: use letters, digits and ._-@+=, only,"
-            " not starting with '-'"
+            f"invalid profile name {shown!r}: use {ALLOWED} only, not starting with '-'"
         )
     return value
 

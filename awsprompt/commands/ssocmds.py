@@ -1,10 +1,11 @@
-"""`sso login`, `sso logout` (and `sso sync`): IAM Identity Center sign-in from the command line."""
+"""`sso login`, `sso logout` and `sso sync` (commands/ssosync.py): IAM Identity Center."""
 
 from __future__ import annotations
 
 import argparse
 from typing import TYPE_CHECKING
 
+from awsprompt.commands import ssosync
 from awsprompt.commands._common import profile_name
 from awsprompt.errors import UsageError
 
@@ -20,7 +21,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="IAM Identity Center: sign in once for every account and role",
         description="Sign in to IAM Identity Center (AWS SSO), sign out, or generate profiles.",
     )
-    group = p.add_subparsers(dest="sso_command", metavar="SUBCOMMAND", required=True)
+    group = p.add_subparsers(dest="sso_command", metavar="SUBCOMMAND")
+
+    def show_help(args: argparse.Namespace, ctx: Context) -> int:
+        p.print_help()  # `awsprompt sso` alone: its commands, on stdout, exit 0
+        return 0
+
+    p.set_defaults(func=show_help)
     login = group.add_parser(
         "login",
         help="sign in to an sso-session (browser with PKCE, or a device code)",
@@ -47,6 +54,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     logout.add_argument("name", nargs="?", metavar="NAME", help="the sso-session (default: all)")
     logout.set_defaults(func=cmd_logout)
+    ssosync.register(group)
 
 
 def sessions_of(ctx: Context) -> dict[str, dict[str, str]]:

@@ -175,9 +175,10 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
                 age = f"[bold red]{age} rotate[/]"
         left = max((s["seconds_left"] for s in row["sessions"]), default=None)
         session = format_left(left) if left is not None else ""
-        table.add_row(
-            row["name"], row["type"] or "", row["account"] or "", source, keys, age, session
-        )
+        account = row["account"] or ""
+        if row["account_name"]:
+            account = f"{account} ({row['account_name']})" if account else row["account_name"]
+        table.add_row(row["name"], row["type"] or "", escape(account), source, keys, age, session)
     if not rows:
         ctx.ui.info("No profiles yet: `awsprompt add NAME` stores keys.")
         return 0

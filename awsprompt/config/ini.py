@@ -11,6 +11,8 @@ Edits change only the lines they must and keep every other byte. Each one holds 
 beside the file, re-reads the file under it, checks that the edited text parses to
 exactly the intended values (otherwise the file is left alone), and replaces the file
 atomically, keeping its mode; a symlinked file (dotfiles) is edited in its target.
+A marked block (`# >>> LABEL >>>` ... `# <<< LABEL <<<`, see replace_block) is the one
+region a command may own outright: it is replaced whole, under the same rules.
 """
 
 from __future__ import annotations
@@ -491,37 +493,61 @@ def _write(real: Path, data: bytes) -> None:
 
 _Expect = dict[str, "dict[str, str] | None"]  # title -> own values after the edit (None: gone)
 _Change = Callable[[_Doc], tuple[list[bytes], _Expect]]
+Backup = Callable[[Path, bytes], object]  # (the real file, its bytes before the edit)
 
 
-def _edit(path: Path, what: str, change: _Change, timeout: float) -> bool:
+def _checked(
+    doc: _Doc,
+    path: Path,
+    what: str,
+    lines: list[bytes],
+    expect: _Expect,
+    hint: str = "make that change by hand",
+) -> bytes:
+    """LINES joined, if they parse to DOC's own values updated by EXPECT; else ConfigError."""
+    new = b"".join(lines)
+    want = doc.own_values()
+    for title, values in expect.items():
+        if values is None:
+            want.pop(title, None)
+        else:
+            want[title] = values
+    try:
+        after = _load(new, path).own_values() if new != b"".join(doc.raw) else doc.own_values()
+    except ConfigError:
+        after = None
+    if after != want:
+        raise ConfigError(
+            f"cannot {what} in {path} without changing anything else (an unusual layout,"
+            " such as indented key lines); the file was left as it was",
+            hint=hint,
+        )
+    return new
+
+
+def _edit(
+    path: Path,
+    what: str,
+    change: _Change,
+    timeout: float,
+    backup: Backup | None = None,
+    hint: str = "make that change by hand",
+) -> bool:
     """Apply CHANGE to PATH under its lock; refuse unless the result parses as intended.
 
     CHANGE returns the new lines and, for each section it changes, the own values that
     section must have afterwards (None: gone). Every other section must read as before.
+    BACKUP, when given, gets the old bytes of a file that is about to change (under the lock).
     """
     with locked(path, timeout) as real:
         data = _read_bytes(real)
         doc = _load(data, path)
         lines, expect = change(doc)
-        new = b"".join(lines)
-        want = doc.own_values()
-        for title, values in expect.items():
-            if values is None:
-                want.pop(title, None)
-            else:
-                want[title] = values
-        try:
-            after = _load(new, path).own_values() if new != data else doc.own_values()
-        except ConfigError:
-            after = None
-        if after != want:
-            raise ConfigError(
-                f"cannot {what} in {path} without changing anything else (an unusual layout,"
-                " such as indented key lines); the file was left as it was",
-                hint="make that change by hand",
-            )
+        new = _checked(doc, path, what, lines, expect, hint)
         if new == data:
             return False
+        if backup is not None and data:
+            backup(real, data)
         _write(real, new)
     return True
 
@@ -652,3 +678,159 @@ def remove_empty_section(
         return [line for i, line in enumerate(doc.raw) if i not in drop], expect
 
     return _edit(path, f"remove [{section_title(name, config=config)}]", change, timeout)
+
+
+# -- marked blocks ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BlockView:
+    """The marked block LABEL of a config file, and the sections around it."""
+
+    label: str
+    text: bytes  # the block's lines, both markers included; b"" when there is no block
+    # The sections whose headers are inside the block, with their own keys only (as the
+    # block alone reads: keys a [DEFAULT] section elsewhere lends them are left out).
+    inside: ConfigFile
+    outside: ConfigFile  # every other section, as the whole file reads
+
+
+@dataclass(frozen=True)
+class BlockEdit:
+    """What replacing a block did (or, for a plan, would do)."""
+
+    path: Path
+    old: bytes  # the block before (markers included; b"" when there was none)
+    new: bytes  # the block after
+    changed: bool  # the file changed (or would change)
+    backup: Path | None = None  # the copy of the previous file, when one was written
+
+
+def block_markers(label: str) -> tuple[str, str]:
+    """The begin and end lines of block LABEL: `# >>> LABEL >>>`, `# <<< LABEL <<<`."""
+    if not label or label != label.strip() or len(label.splitlines()) != 1:
+        raise ValueError(f"not a block label: {label!r}")
+    return f"# >>> {label} >>>", f"# <<< {label} <<<"
+
+
+def _block_span(doc: _Doc, label: str) -> tuple[int, int] | None:
+    """(begin index, end index) of block LABEL's marker lines in DOC, or None."""
+    begin, end = block_markers(label)
+    found: dict[str, list[int]] = {begin: [], end: []}
+    for i, line in enumerate(doc.raw):
+        text = line.decode("utf-8").strip()
+        if text in found and doc.kinds[i] == "comment":
+            found[text].append(i)
+    starts, ends = found[begin], found[end]
+    if not starts and not ends:
+        return None
+    if len(starts) != 1 or len(ends) != 1 or ends[0] < starts[0]:
+        raise ConfigError(
+            f"{doc.source} has a damaged `{label}` block: the lines {begin!r} and {end!r}"
+            " must appear once each, in that order; the file was left as it was",
+            hint="fix or delete the marker lines by hand, then run the command again",
+        )
+    return starts[0], ends[0]
+
+
+def _block_view(doc: _Doc, label: str, span: tuple[int, int] | None) -> BlockView:
+    inside: dict[str, Section] = {}
+    outside: dict[str, Section] = {}
+    for index, title in doc.titles.items():
+        if title == DEFAULT_SECTION:
+            continue
+        if span is not None and span[0] < index < span[1]:
+            section = doc.parsed[title]
+            own = _joined(doc.sections[title].options)
+            inside[title] = Section(
+                title, section.line, own, {k: section.nested[k] for k in own if k in section.nested}
+            )
+        else:
+            outside[title] = doc.parsed[title]
+    text = b"" if span is None else b"".join(doc.raw[span[0] : span[1] + 1])
+    return BlockView(label, text, config_view(inside), config_view(outside))
+
+
+def _block_change(
+    doc: _Doc, label: str, render: Callable[[BlockView], bytes], holder: list[bytes]
+) -> tuple[list[bytes], _Expect]:
+    """The file's lines with block LABEL replaced by RENDER's body (appended when absent).
+
+    HOLDER receives the old and the new block text.
+    """
+    span = _block_span(doc, label)
+    view = _block_view(doc, label, span)
+    body = render(view)
+    if body and not body.endswith(b"\n"):
+        body += b"\n"
+    begin, end = block_markers(label)
+    block = f"{begin}\n".encode() + body + f"{end}\n".encode()
+    source = f"{doc.source} (the new `{label}` block)"
+    body_doc = _load(body, source)
+    if body_doc.defaults.options or body_doc.defaults.line:
+        raise ValueError("a block may not hold a [DEFAULT] section")
+    inside = [t for i, t in doc.titles.items() if span is not None and span[0] < i < span[1]]
+    expect: _Expect = dict.fromkeys(inside, None)
+    expect.update({t: v for t, v in body_doc.own_values().items() if t != DEFAULT_SECTION})
+    if span is None:
+        lines = list(doc.raw)
+        if lines and not lines[-1].endswith((b"\n", b"\r")):
+            lines[-1] += b"\n"
+        if lines and lines[-1].strip():
+            lines.append(b"\n")
+        lines.append(block)
+    else:
+        lines = [*doc.raw[: span[0]], block, *doc.raw[span[1] + 1 :]]
+    holder[:] = [view.text, block]
+    return lines, expect
+
+
+_BLOCK_HINT = (
+    "lines right after the end marker count as part of the block's last section:"
+    " give them a [section] header of their own, or move them above the block"
+)
+
+
+def plan_block(path: Path, label: str, render: Callable[[BlockView], bytes]) -> BlockEdit:
+    """What replace_block would do, without the lock and without writing (a dry run)."""
+    data = _read_bytes(path)
+    doc = _load(data, path)
+    holder: list[bytes] = []
+    lines, expect = _block_change(doc, label, render, holder)
+    new = _checked(doc, path, f"replace the `{label}` block", lines, expect, _BLOCK_HINT)
+    return BlockEdit(path, holder[0], holder[1], new != data)
+
+
+def replace_block(
+    path: Path,
+    label: str,
+    render: Callable[[BlockView], bytes],
+    *,
+    backup: Callable[[Path, bytes], Path] | None = None,
+    timeout: float = LOCK_TIMEOUT,
+) -> BlockEdit:
+    """Replace block LABEL of the config file at PATH with RENDER's body; append it if absent.
+
+    RENDER gets the current view under the file's lock and returns the lines to put between
+    the markers (sections and comments; no [DEFAULT]). Nothing outside the markers changes
+    (a new block is appended after a blank line). The edit is refused, leaving the file as
+    it was, unless the result parses to the sections outside the block unchanged and
+    exactly the body's sections inside it. BACKUP(real file, old bytes) runs under the lock
+    before a file that changes is replaced; its result is reported as the backup.
+    """
+    holder: list[bytes] = []
+    saved: list[Path] = []
+
+    def keep(real: Path, data: bytes) -> None:
+        if backup is not None:
+            saved.append(backup(real, data))
+
+    changed = _edit(
+        path,
+        f"replace the `{label}` block",
+        lambda doc: _block_change(doc, label, render, holder),
+        timeout,
+        keep,
+        _BLOCK_HINT,
+    )
+    return BlockEdit(path, holder[0], holder[1], changed, saved[0] if saved else None)

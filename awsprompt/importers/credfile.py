@@ -8,7 +8,7 @@ import shlex
 import shutil
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,7 +16,7 @@ from awsprompt import fsutil
 from awsprompt.config import ini
 from awsprompt.config.profiles import AwsFiles
 from awsprompt.errors import ConfigError, ProfileNotFound, VaultDamaged
-from awsprompt.names import is_valid_profile_name, mask
+from awsprompt.names import ALLOWED, is_valid_profile_name, mask
 from awsprompt.secrets.vault.base import KeyInfo, LongTermKey, key_fingerprint
 
 if TYPE_CHECKING:
@@ -118,7 +118,7 @@ def _static_key(name: str, values: dict[str, str], conf: dict[str, str]) -> Long
     secret = (values.get("aws_secret_access_key") or "").strip()
     if not is_valid_profile_name(name):
         shown = name.encode("unicode_escape").decode("ascii")
-        return Skip(shown, "invalid profile name (letters, digits, ._-@+=, only)")
+        return Skip(shown, f"invalid profile name ({ALLOWED} only)")
     if not key_id or not secret:
         return Skip(name, "incomplete: needs both aws_access_key_id and aws_secret_access_key")
     if values.get("aws_session_token") or values.get("aws_security_token"):
@@ -229,28 +229,6 @@ def verify_stored(vault: Vault, moves: list[Move]) -> None:
             )
 
 
-def _backup_path(source: Path, now: datetime) -> Path:
-    stamp = now.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    candidate = source.with_name(f"{source.name}.awsprompt-backup-{stamp}")
-    n = 1
-    while candidate.exists() or candidate.is_symlink():
-        n += 1
-        candidate = source.with_name(f"{source.name}.awsprompt-backup-{stamp}-{n}")
-    return candidate
-
-
-def write_backup(source: Path, data: bytes, now: datetime) -> Path:
-    """Write DATA as a new 0600 file beside SOURCE (never replacing anything), stamped NOW."""
-    target = _backup_path(source, now)
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    fsutil.fsync_dir(target.parent)
-    return target
-
-
 def _zero(fd: int) -> None:
     """Overwrite an open file's bytes with zeros and fsync."""
     size = os.fstat(fd).st_size
@@ -330,7 +308,7 @@ def apply_import(
                 config, move.profile, "credential_process", plan.process_lines[move.profile]
             )
         if keep_backup:
-            result.backup = write_backup(_real(plan.source), plan.original, now)
+            result.backup = fsutil.write_backup(_real(plan.source), plan.original, now)
         result.credentials_removed, result.shredded = replace_plaintext(
             plan.source, plan.remaining, plan.original
         )

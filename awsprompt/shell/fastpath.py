@@ -27,6 +27,13 @@ if TYPE_CHECKING:
 MODES = ("json", "zsh")
 
 
+def memo_name(mode: str, profile: str) -> str:
+    """The memo's file name: MODE-PROFILE, with `/` and `:` of the name percent-encoded."""
+    from awsprompt.names import file_part
+
+    return f"{mode}-{file_part(profile)}"
+
+
 def inputs(env: Env, profile: str, mode: str) -> str:
     """A digest of everything that decides which session serves PROFILE."""
     import hashlib
@@ -96,7 +103,7 @@ def remember(
         fields["alias"] = alias
     folder = fsutil.ensure_private_dir(ctx.paths.fastpath_dir())
     data = json.dumps(fields).encode()
-    path = folder / f"{mode}-{session.profile.name}"
+    path = folder / memo_name(mode, session.profile.name)
     try:
         if fsutil.read_private(path) == data:
             return  # unchanged: spare the fsync
@@ -115,7 +122,7 @@ def serve(argv: list[str], env: Env, clock: Clock) -> bytes | None:
     mode, profile = parsed
     paths = Paths(env)
     try:
-        memo = json.loads(fsutil.read_private(paths.fastpath_dir() / f"{mode}-{profile}"))
+        memo = json.loads(fsutil.read_private(paths.fastpath_dir() / memo_name(mode, profile)))
         if memo.get("inputs") != inputs(env, profile, mode):
             return None
         from awsprompt.secrets import sessions

@@ -45,8 +45,8 @@ typeset -gi _awsprompt_exit_mfa_required=17
 # Profile names (names.py): at most this many characters, all of
 # _awsprompt_name_chars, the first one of _awsprompt_name_first.
 typeset -gi _awsprompt_name_max=128
-typeset -g _awsprompt_name_chars='+,-.0123456789=@ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz'
-typeset -g _awsprompt_name_first='+,.0123456789=@ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz'
+typeset -g _awsprompt_name_chars='+,-./0123456789:=@ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz'
+typeset -g _awsprompt_name_first='+,./0123456789:=@ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz'
 # The state folder (paths.state_dir): (VARIABLE SUBFOLDER) pairs, first non-empty wins.
 typeset -ga _awsprompt_state_rule=(
   AWSPROMPT_HOME ''

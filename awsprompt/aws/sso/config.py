@@ -120,6 +120,21 @@ class SsoConfig:
         return f"arn:aws:iam::{self.account_id}:role/{self.role_name}"
 
 
+def is_region_name(value: str) -> bool:
+    """True when VALUE looks like an AWS region name (us-east-1, eu-west-3, us-gov-west-1)."""
+    return _REGION.fullmatch(value) is not None
+
+
+def is_account_id(value: str) -> bool:
+    """True for a 12-digit AWS account id."""
+    return _ACCOUNT.fullmatch(value) is not None
+
+
+def is_role_name(value: str) -> bool:
+    """True for a valid permission set (role) name, as sso_role_name takes it."""
+    return _ROLE.fullmatch(value) is not None
+
+
 def is_sso_profile(keys: Mapping[str, str]) -> bool:
     """True when the profile's credentials come from Identity Center (botocore's rule)."""
     return any(_value(keys, k) for k in ROLE_KEYS)
