@@ -13,6 +13,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import socket
 import stat
 import struct
@@ -413,6 +414,12 @@ def running(pid: int) -> bool:
     return fields[0] != "Z"
 
 
+def stop(pid: int) -> None:
+    """SIGTERM PID if it still runs."""
+    if running(pid):
+        os.kill(pid, signal.SIGTERM)
+
+
 def exited(pid: int, within: float = 30.0) -> bool:
     """Wait for PID to exit; True once it has."""
     deadline = time.monotonic() + within
@@ -424,7 +431,7 @@ def exited(pid: int, within: float = 30.0) -> bool:
 
 
 def test_uninstall_force_locks_the_agent(
-    sandbox: Sandbox, install: Install, installed: Run
+    sandbox: Sandbox, install: Install, installed: Run, request: pytest.FixtureRequest
 ) -> None:
     """--uninstall --force warns about the imported profiles, stops the running unlock agent
     and keeps the user's lines of a ~/.zshrc that install created."""
@@ -434,6 +441,7 @@ def test_uninstall_force_locks_the_agent(
     unlocked = installed(str(link), "unlock")
     assert unlocked.returncode == 0, unlocked.stderr
     pid = agent_pid(sandbox)
+    request.addfinalizer(lambda: stop(pid))  # when the test fails: no agent left behind
     assert running(pid)
     zshrc = sandbox.home / ".zshrc"
     zshrc.write_text(zshrc.read_text() + "alias ll='ls -l'\n")
