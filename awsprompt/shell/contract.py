@@ -20,6 +20,7 @@ import re
 import shlex
 import sys
 
+from awsprompt.config.settings import ENV as SETTING_ENV
 from awsprompt.config.settings import Settings
 from awsprompt.envvars import Env
 from awsprompt.errors import ExitCode
@@ -28,6 +29,8 @@ from awsprompt.paths import Paths
 from awsprompt.shell.formats import (
     CONFLICTING_VARS,
     PROMPT_SETTINGS,
+    RESTORED_VARS,
+    SECRET_VARS,
     SERVER_VARS,
     SET_VARS,
     sh_quote,
@@ -43,7 +46,17 @@ ZSH_SETTINGS: dict[str, tuple[str, bool]] = {
 }
 
 # Exit codes of `awsprompt` the plugin acts on.
-ZSH_EXIT_CODES = (ExitCode.USAGE, ExitCode.MFA_REQUIRED)
+ZSH_EXIT_CODES = (
+    ExitCode.USAGE,
+    ExitCode.ENDPOINT,
+    ExitCode.MFA_REQUIRED,
+    ExitCode.LOCK_TIMEOUT,
+)
+
+# Settings the plugin hands to its own background calls through the environment
+# (config/settings.ENV): the refresh window it shares with Python, and the lock wait
+# (0 in the background: never wait on another terminal's MFA prompt).
+ZSH_SETTING_ENV = {"min_ttl": "sessions.refresh_window", "lock_timeout": "sessions.lock_timeout"}
 
 # Paths.state_dir() as data: (variable, sub-folder) pairs; the first variable that is
 # set and not empty wins, a leading ~ meaning $HOME; the last pair always applies.
@@ -83,6 +96,20 @@ def _check_settings() -> None:
         )
     if not set(SERVER_VARS) <= set(SET_VARS):
         raise ContractError("formats.SERVER_VARS must be part of formats.SET_VARS")
+    if not set(SECRET_VARS) <= set(SET_VARS):
+        raise ContractError("formats.SECRET_VARS must be part of formats.SET_VARS")
+    if not set(RESTORED_VARS) <= set(SET_VARS) | set(CONFLICTING_VARS):
+        raise ContractError("formats.RESTORED_VARS must be variables aws-use sets or removes")
+
+
+def setting_env(key: str) -> str:
+    """The awsprompt environment variable (AWSPROMPT_*) that overrides the setting KEY."""
+    names = [
+        var for var, (k, _) in SETTING_ENV.items() if k == key and var.startswith("AWSPROMPT_")
+    ]
+    if len(names) != 1:
+        raise ContractError(f"no single AWSPROMPT_ variable overrides {key!r}: {names}")
+    return names[0]
 
 
 def _word(value: str) -> str:
@@ -161,9 +188,24 @@ def render() -> str:
         numeric,
         "`set` records whose value must be a number.",
     )
+    out += _array(
+        "_awsprompt_nocopy_names",
+        SECRET_VARS,
+        "The secrets among them: never copied into a shell variable (SECRET_VARS).",
+    )
+    out += _array(
+        "_awsprompt_restore_names",
+        RESTORED_VARS,
+        "Set before the first aws-use, given back by aws-use -u (RESTORED_VARS; not secret).",
+    )
     out.append("# Exit codes of `awsprompt` the plugin acts on (errors.ExitCode).")
     out += [
         f"typeset -gi _awsprompt_exit_{code.name.lower()}={int(code)}" for code in ZSH_EXIT_CODES
+    ]
+    out.append("# Environment overrides of settings the plugin passes to awsprompt (settings.ENV).")
+    out += [
+        f"typeset -g _awsprompt_env_{name}={setting_env(key)}"
+        for name, key in ZSH_SETTING_ENV.items()
     ]
     out += [
         "# Profile names (names.py): at most this many characters, all of",

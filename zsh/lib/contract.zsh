@@ -39,9 +39,22 @@ typeset -ga _awsprompt_cfg_defaults=(
 typeset -ga _awsprompt_cfg_numeric=(
   _awsprompt_cfg_warn _awsprompt_cfg_critical _awsprompt_cfg_refresh
 )
+# The secrets among them: never copied into a shell variable (SECRET_VARS).
+typeset -ga _awsprompt_nocopy_names=(
+  AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CONTAINER_AUTHORIZATION_TOKEN
+)
+# Set before the first aws-use, given back by aws-use -u (RESTORED_VARS; not secret).
+typeset -ga _awsprompt_restore_names=(
+  AWS_REGION AWS_DEFAULT_REGION AWS_PROFILE AWS_DEFAULT_PROFILE
+)
 # Exit codes of `awsprompt` the plugin acts on (errors.ExitCode).
 typeset -gi _awsprompt_exit_usage=2
+typeset -gi _awsprompt_exit_endpoint=15
 typeset -gi _awsprompt_exit_mfa_required=17
+typeset -gi _awsprompt_exit_lock_timeout=18
+# Environment overrides of settings the plugin passes to awsprompt (settings.ENV).
+typeset -g _awsprompt_env_min_ttl=AWSPROMPT_MIN_TTL
+typeset -g _awsprompt_env_lock_timeout=AWSPROMPT_LOCK_TIMEOUT
 # Profile names (names.py): at most this many characters, all of
 # _awsprompt_name_chars, the first one of _awsprompt_name_first.
 typeset -gi _awsprompt_name_max=128
