@@ -205,12 +205,40 @@ class ZShell:
         """The value of a shell parameter, printed literally."""
         return self.run(f'print -rn -- "${{{name}-}}"')
 
+    def wait_for(self, condition: str, timeout: float = 15) -> None:
+        """Run commands until the zsh CONDITION (e.g. `(( X > 1 ))`) holds, or fail."""
+        deadline = time.monotonic() + timeout
+        while "@@yes@@" not in self.run(f"if {condition}; then print @@yes@@; fi"):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"still false after {timeout}s: {condition}")
+            time.sleep(0.2)
+
+    def wait_var(self, name: str, value: str, timeout: float = 15) -> str:
+        """Run commands until parameter NAME reads VALUE (a background job may set it).
+
+        Each prompt collects a finished background renewal; returns everything else
+        the commands printed on the way (hints), and fails after TIMEOUT seconds.
+        """
+        printed = ""
+        deadline = time.monotonic() + timeout
+        while True:
+            out = self.run(f'print -r -- "@@{{${{{name}-}}}}@@"')
+            match = re.search(r"@@\{(.*)\}@@\n", out, re.S)
+            assert match, out
+            printed += out[: match.start()] + out[match.end() :]
+            if match.group(1) == value:
+                return printed
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{name} is {match.group(1)!r}, not {value!r}: {printed!r}")
+            time.sleep(0.2)
+
 
 FAKE_COMMAND = """#!/bin/sh
 # Fake awsprompt: logs its arguments, then replays DIR/PROFILE.(err,out,rc).
 d={dir}
 printf '%s\\n' "$*" >> "$d/calls"
 p=$2
+[ -f "$d/$p.sleep" ] && {{ echo $$ > "$d/$p.pid"; sleep "$(cat "$d/$p.sleep")"; }}
 [ -f "$d/$p.err" ] && cat "$d/$p.err" >&2
 [ -f "$d/$p.out" ] && cat "$d/$p.out"
 [ -f "$d/$p.rc" ] && exit "$(cat "$d/$p.rc")"
@@ -237,6 +265,14 @@ class FakeCommand:
         (self.dir / f"{profile}.out").write_bytes(out)
         (self.dir / f"{profile}.rc").write_text(str(rc))
         (self.dir / f"{profile}.err").write_text(err)
+
+    def slow(self, profile: str, seconds: float) -> None:
+        """Make calls for PROFILE sleep SECONDS first (pid in DIR/PROFILE.pid)."""
+        (self.dir / f"{profile}.sleep").write_text(f"{seconds}")
+
+    def pid(self, profile: str) -> int:
+        """The pid of the last slow call for PROFILE."""
+        return int((self.dir / f"{profile}.pid").read_text())
 
     def calls(self) -> list[str]:
         """Argument lines of every call so far."""
