@@ -33,7 +33,7 @@ source "$_awsprompt_dir/lib/refresh.zsh"
   emulate -L zsh
   (( ${fpath[(Ie)$_awsprompt_dir]} )) || fpath=("$_awsprompt_dir" "${fpath[@]}")
   autoload -Uz _aws-use
-  (( ${+functions[compdef]} )) && compdef _aws-use aws-use
+  (( ${+functions[compdef]} )) && compdef _aws-use aws-use aws-region
   _awsprompt_start
 }
 
