@@ -199,3 +199,28 @@ def test_state_dir_agrees_with_python(env: dict[str, str], monkeypatch: pytest.M
 def contract_value(name: str) -> str:
     """A scalar of the contract, as zsh sees it."""
     return zsh(f"source {CONTRACT}; print -rn -- ${name}")
+
+
+def test_secret_vars_are_every_variable_holding_a_secret() -> None:
+    """formats.SECRET_VARS names exactly the variables whose values are secrets."""
+    from datetime import datetime, timezone
+
+    from awsprompt.aws.credentials import Credentials
+    from awsprompt.shell.formats import SECRET_VARS, credential_vars
+
+    creds = Credentials("ASIAKEY", "S3CR3T", "T0KEN", datetime.now(timezone.utc))
+    env = credential_vars(creds, "dev", "1", "eu-west-1", "alias")
+    env.update(credserver.container_vars("http://127.0.0.1:9/x", "ENDPOINTTOKEN", "dev", "1", None))
+    secret = {name for name, value in env.items() if value in ("S3CR3T", "T0KEN", "ENDPOINTTOKEN")}
+    assert secret == set(SECRET_VARS)
+
+
+def test_setting_env_names_are_declared_overrides() -> None:
+    """The variables the plugin hands to awsprompt are declared and override those settings."""
+    from awsprompt.config.settings import ENV
+    from awsprompt.envvars import DECLARED
+
+    for name, key in contract.ZSH_SETTING_ENV.items():
+        var = contract_value(f"_awsprompt_env_{name}")
+        assert var in DECLARED
+        assert ENV[var][0] == key
