@@ -70,6 +70,7 @@ class ZShell:
         post: str = "",
         compinit_first: bool = False,
         timeout: float = 15,
+        cwd: Path | None = None,
     ) -> None:
         zdotdir.mkdir(parents=True, exist_ok=True)
         pre_lines = [pre]
@@ -103,7 +104,7 @@ class ZShell:
             "zsh",
             ["-i"],
             env=full_env,
-            cwd=str(zdotdir),
+            cwd=str(cwd or zdotdir),
             dimensions=(ROWS, COLS),
             encoding="utf-8",
             codec_errors="replace",

@@ -10,6 +10,7 @@
 (( ${+_awsprompt_text} )) || typeset -g _awsprompt_text=
 (( ${+_awsprompt_state} )) || typeset -g _awsprompt_state=
 (( ${+_awsprompt_prompt} )) || typeset -g _awsprompt_prompt=
+(( ${+_awsprompt_etext} )) || typeset -g _awsprompt_etext=   # the text, %-escaped (p10k)
 (( ${+_awsprompt_left} )) || typeset -g _awsprompt_left=
 (( ${+_awsprompt_rprompt} )) || typeset -g _awsprompt_rprompt=   # what RPROMPT shows
 (( ${+_awsprompt_sched} )) || typeset -g _awsprompt_sched=  # non-empty: a countdown event is pending
@@ -34,11 +35,12 @@ _awsprompt_compute() {
   emulate -L zsh
   local profile=${AWSPROMPT_PROFILE-}
   if [[ -z $profile ]]; then
-    _awsprompt_text= _awsprompt_state= _awsprompt_prompt= _awsprompt_left=
+    _awsprompt_text= _awsprompt_state= _awsprompt_prompt= _awsprompt_left= _awsprompt_etext=
     # Credentials set by other means replaced ours: say so while they are there.
     if [[ -n $_awsprompt_foreign && ${AWS_ACCESS_KEY_ID:--} == $_awsprompt_foreign ]]; then
       _awsprompt_text=$AWSPROMPT_PREFIX$AWSPROMPT_FOREIGN_TEXT _awsprompt_state=FOREIGN
-      _awsprompt_prompt="%F{${AWSPROMPT_COLOR_FOREIGN//\%/%%}}${_awsprompt_text//\%/%%}%f"
+      _awsprompt_etext=${_awsprompt_text//\%/%%}
+      _awsprompt_prompt="%F{${AWSPROMPT_COLOR_FOREIGN//\%/%%}}$_awsprompt_etext%f"
     fi
     return 0
   fi
@@ -100,7 +102,8 @@ _awsprompt_compute() {
   local color=${(P)${:-AWSPROMPT_COLOR_$state}}
   _awsprompt_text=$text
   _awsprompt_state=$state
-  _awsprompt_prompt="%F{${color//\%/%%}}${text//\%/%%}%f"
+  _awsprompt_etext=${text//\%/%%}
+  _awsprompt_prompt="%F{${color//\%/%%}}$_awsprompt_etext%f"
 }
 
 # For oh-my-zsh themes: RPROMPT='$(awsprompt_prompt_info)' (a fork per prompt,
@@ -209,15 +212,30 @@ _awsprompt_redraw_widget() {
   return 0
 }
 
-# powerlevel10k: add `awsprompt` to POWERLEVEL9K_{LEFT,RIGHT}_PROMPT_ELEMENTS and
-# style it with POWERLEVEL9K_AWSPROMPT_{OK,WARN,CRITICAL,EXPIRED,PROD}_FOREGROUND.
+# powerlevel10k: add `awsprompt` to POWERLEVEL9K_{LEFT,RIGHT}_PROMPT_ELEMENTS; that is
+# enough.  Each state is its own segment (OK WARN CRITICAL EXPIRED PROD FOREIGN) with
+# the plugin's colour and the AWS icon, shown while its condition holds, and the text
+# is expanded when the prompt is drawn (-e): the live countdown and its colour change
+# on a redraw (zle reset-prompt), without p10k running this function again.  Restyle
+# with POWERLEVEL9K_AWSPROMPT_<STATE>_FOREGROUND / _BACKGROUND / _VISUAL_IDENTIFIER_EXPANSION.
+typeset -ga _awsprompt_p10k_states=(OK WARN CRITICAL EXPIRED PROD FOREIGN)
 prompt_awsprompt() {
   emulate -L zsh
   _awsprompt_compute
-  [[ -n $_awsprompt_state ]] || return 0
-  p10k segment -s "$_awsprompt_state" -t "${_awsprompt_text//\%/%%}"
+  local state
+  for state in "${_awsprompt_p10k_states[@]}"; do
+    p10k segment -s $state -f "${(P)${:-AWSPROMPT_COLOR_$state}}" -i AWS_ICON -r \
+      -c "\${(M)_awsprompt_state:#$state}" -e -t '${_awsprompt_etext}'
+  done
 }
+
+# Instant prompt: p10k calls this once and replays the result in new shells before
+# ~/.zshrc runs, so it must make the same calls whatever the environment (p10k's
+# rule): one segment, shown only when the new shell inherited a profile, whose text
+# is expanded from the environment then.  No countdown (no functions run there);
+# the real segment replaces it at the first prompt.
 instant_prompt_awsprompt() {
   emulate -L zsh
-  prompt_awsprompt
+  p10k segment -s OK -f "$AWSPROMPT_COLOR_OK" -i AWS_ICON -r -c '${AWSPROMPT_PROFILE}' -e \
+    -t "${AWSPROMPT_PREFIX//\%/%%}"'${AWSPROMPT_PROFILE//\%/%%}${${AWSPROMPT_ACCOUNT_ALIAS:-$AWSPROMPT_ACCOUNT}:+@${${AWSPROMPT_ACCOUNT_ALIAS:-$AWSPROMPT_ACCOUNT}//\%/%%}}'
 }
