@@ -27,7 +27,9 @@ ROWS, COLS = 24, 120
 PS1_MARK = "ZT>"
 _START = re.compile(r"\x1b\]2;@@START@@\x07")
 _READY = re.compile(r"\x1b\]2;@@READY(\d+)@@\x07")
-_ANSI = re.compile(r"\x1b\[[0-9;?>=]*[A-Za-z]|\x1b\][^\x07]*\x07|\x1b[=>()][0-9A-Za-z]?")
+_ANSI = re.compile(
+    r"\x1b\[[0-9;?>=]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[=>()][0-9A-Za-z]?"
+)
 
 ZSHRC = r"""
 PS1='ZT> '
@@ -36,7 +38,7 @@ LISTMAX=100000
 zstyle ':completion:*' list-prompt ''
 zstyle ':completion:*' select-prompt ''
 {pre}
-source {plugin}
+{load}
 {post}
 _t_status() {{ _t_st=$? }}
 _t_ready() {{ print -rn -- $'\e]2;@@READY'$_t_st$'@@\a' }}
@@ -71,6 +73,7 @@ class ZShell:
         compinit_first: bool = False,
         timeout: float = 15,
         cwd: Path | None = None,
+        plugin: Path | None = PLUGIN,
     ) -> None:
         zdotdir.mkdir(parents=True, exist_ok=True)
         pre_lines = [pre]
@@ -80,7 +83,7 @@ class ZShell:
             ZSHRC.format(
                 pre="\n".join(pre_lines),
                 post="\n".join(post_lines),
-                plugin=shlex.quote(str(PLUGIN)),
+                load=f"source {shlex.quote(str(plugin))}" if plugin else "",
             )
         )
         full_env = dict(os.environ)

@@ -200,8 +200,25 @@ _awsprompt_switch() {
   _awsprompt_region=
   _awsprompt_adopt
   _awsprompt_carry_save
+  (( server )) && _awsprompt_starship_note
   _awsprompt_update
   return 0
+}
+
+# _awsprompt_starship_note: starship's aws module shows a profile only when it sees
+# credentials (keys in the environment, the credentials file, credential_process or
+# SSO in the config), so with --server it stays hidden unless `force_display = true`.
+# Say so once per shell when starship draws the prompt and its config lacks it.
+(( ${+_awsprompt_starship_noted} )) || typeset -gi _awsprompt_starship_noted=0
+_awsprompt_starship_note() {
+  emulate -L zsh
+  setopt extended_glob
+  (( _awsprompt_starship_noted )) || [[ -z ${STARSHIP_SHELL-} ]] && return 0
+  local file=${STARSHIP_CONFIG:-${XDG_CONFIG_HOME:-$HOME/.config}/starship.toml} text=
+  [[ -r $file ]] && text=$(<$file)
+  [[ $text == *force_display[[:space:]]#=[[:space:]]#true* ]] && return 0
+  _awsprompt_starship_noted=1
+  print -u2 -r -- "awsprompt: with --server the shell holds no keys: starship's aws module shows the profile only with [aws] force_display = true in ${(D)file}"
 }
 
 # _awsprompt_adopt: after aws-use or a renewal applied records, the shell is ours:
