@@ -101,6 +101,9 @@ class ZShell:
         full_env.update(env or {})
         self.timeout = timeout
         self.screen = pyte.Screen(COLS, ROWS)
+        # Answer the terminal's status requests (fzf asks where the cursor is) as a
+        # terminal would, from the screen model.
+        self.screen.write_process_input = self._answer  # type: ignore[method-assign]
         self._stream = pyte.Stream(self.screen)
         self.raw = ""
         self.child = pexpect.spawn(
@@ -117,6 +120,10 @@ class ZShell:
         self.startup = ""
         self.child.expect(_READY)
         self.startup = self.child.before
+
+    def _answer(self, data: str) -> None:
+        """Send the screen model's reply to a status request (once the shell runs)."""
+        self.child.send(data)
 
     # pexpect logfile protocol: every byte read goes to the pyte screen too.
     def write(self, data: str) -> None:

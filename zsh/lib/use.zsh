@@ -537,7 +537,20 @@ _awsprompt_pick() {
   fi
   REPLY=
   if [[ $picker == fzf ]]; then
-    REPLY=$(print -rl -- "${names[@]}" | fzf --height=40% --reverse --no-multi --prompt='aws-use> ')
+    # One line per profile: NAME, then what the preview shows (account, role, region,
+    # time left), tab-separated; fzf quotes each field it substitutes.
+    local -a lines
+    local -A details
+    _awsprompt_profile_details
+    local name
+    for name in "${names[@]}"; do
+      lines+=("$name"$'\t'"${details[$name]:-$'keys\t\t\t'}")
+    done
+    REPLY=$(print -rl -- "${lines[@]}" | fzf --height=40% --reverse --no-multi \
+      --prompt='aws-use> ' --delimiter=$'\t' --with-nth=1 \
+      --preview='printf "%s\n" {1} "account: "{2} "role:    "{3} "region:  "{4} "session: "{5}' \
+      --preview-window=right,50%)
+    REPLY=${REPLY%%$'\t'*}
   else
     local PROMPT3='profile number: ' choice
     select choice in "${names[@]}"; do
@@ -563,4 +576,47 @@ _awsprompt_pick_widget() {
   zle -I
   aws-use </dev/tty
   zle .reset-prompt
+}
+
+# _awsprompt_profile_details -> details (an associative array of the caller):
+# NAME -> ACCOUNT TAB ROLE TAB REGION TAB TIME-LEFT, for the picker's preview.
+_awsprompt_profile_details() {
+  emulate -L zsh
+  setopt extended_glob
+  local file=${AWS_CONFIG_FILE:-$HOME/.aws/config} line name= key value REPLY
+  local -A account role region
+  if [[ -r $file ]]; then
+    for line in "${(@f)$(<$file)}" '[]'; do
+      line=${${line%$'\r'}##[[:space:]]#}
+      if [[ $line == '['* ]]; then
+        name=${${${line#\[}%%\]*}##[[:space:]]#}; name=${name%%[[:space:]]#}
+        if [[ $name == profile[[:space:]]* ]]; then
+          name=${name#profile}; name=${name##[[:space:]]#}
+        elif [[ $name != default ]]; then
+          name=
+        fi
+        _awsprompt_valid_name "$name" || name=
+        continue
+      fi
+      [[ -n $name && $line == (#b)([A-Za-z_]##)[[:space:]]#=[[:space:]]#(*) ]] || continue
+      key=${(L)match[1]} value=${match[2]%%[[:space:]]#}
+      case $key in
+        role_arn) role[$name]=$value; account[$name]=${${value#*:iam::}%%:*} ;;
+        sso_account_id) account[$name]=$value ;;
+        sso_role_name) role[$name]=$value ;;
+        region) region[$name]=$value ;;
+      esac
+    done
+  fi
+  _awsprompt_session_expiry
+  local -i now=$EPOCHSECONDS
+  local left
+  for name in ${(k)account} ${(k)role} ${(k)region} ${(k)_awsprompt_sessions_expiry}; do
+    left=
+    if (( ${_awsprompt_sessions_expiry[$name]:-0} > now )); then
+      _awsprompt_left_text $(( _awsprompt_sessions_expiry[$name] - now ))
+      left="$REPLY left"
+    fi
+    details[$name]="${account[$name]-}"$'\t'"${role[$name]-}"$'\t'"${region[$name]-}"$'\t'"$left"
+  done
 }
