@@ -224,3 +224,23 @@ def test_setting_env_names_are_declared_overrides() -> None:
         var = contract_value(f"_awsprompt_env_{name}")
         assert var in DECLARED
         assert ENV[var][0] == key
+
+
+@pytest.mark.parametrize("xdg", ["/run/user/1000", ""])
+def test_agent_socket_folder_agrees_with_python(xdg: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """_awsprompt_runtime_dir finds the folder of the agent's socket that Python uses."""
+    env = {"XDG_RUNTIME_DIR": xdg} if xdg else {}
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    for var, value in env.items():
+        monkeypatch.setenv(var, value)
+    out = zsh(f"source {PLUGIN}; _awsprompt_runtime_dir; print -rn -- $REPLY", env=env)
+    assert Path(out) == app().paths.runtime_dir()
+    assert Path(out, contract_value("_awsprompt_agent_socket")) == app().agent.socket_path()
+
+
+def test_fast_inputs_are_the_python_list() -> None:
+    """What zsh sends the agent is exactly what the fast path is keyed on."""
+    from awsprompt.envvars import FAST_INPUTS
+
+    out = zsh(f"source {CONTRACT}; print -rl -- $_awsprompt_fast_inputs")
+    assert out.split() == list(FAST_INPUTS)

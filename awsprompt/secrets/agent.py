@@ -91,6 +91,9 @@ class Agent:
         if op == "lock":
             self.wipe()
             return {"ok": True}
+        if op == "zsh-export":
+            self.last_used = self.clock.monotonic()
+            return self.zsh_export(request)
         purpose = str(request.get("purpose", ""))
         if purpose not in ("vault", "session-cache"):
             return {"ok": False, "error": "unknown purpose"}
@@ -109,6 +112,41 @@ class Agent:
             return {"ok": True, "plaintext": crypto.b64e(plain)}
         return {"ok": False, "error": "unknown op"}
 
+    def zsh_export(self, request: dict[str, Any]) -> dict[str, Any]:
+        """`export PROFILE --format zsh` from the cache, for the zsh plugin (no process started).
+
+        The request names the profile and the values of the fast path's inputs in the
+        shell's environment; the answer comes from the same memo, session record and
+        rules as the fast path (awsprompt.shell.fastpath), decrypted here with the key
+        this agent holds: the key never leaves, only the records the plugin applies
+        (after checking them against its allowlist). Anything unexpected: not ok, and the
+        plugin runs awsprompt instead.
+        """
+        from awsprompt.envvars import FAST_INPUTS, Env
+        from awsprompt.names import is_valid_profile_name
+        from awsprompt.secrets.vault.base import LocalCipher
+        from awsprompt.shell import fastpath
+
+        profile = request.get("profile")
+        given = request.get("env")
+        if not isinstance(profile, str) or not is_valid_profile_name(profile):
+            return {"ok": False, "error": "bad profile"}
+        if not isinstance(given, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in given.items()
+        ):
+            return {"ok": False, "error": "bad env"}
+        env = Env({k: v for k, v in given.items() if k in FAST_INPUTS})
+        key = bytes(self._key)
+
+        def own_cipher(_paths: object, check: str) -> LocalCipher | None:
+            return LocalCipher(key) if check == self.check else None
+
+        answer = fastpath.answer_from_cache(env, "zsh", profile, self.clock.time(), own_cipher)
+        if answer is None:
+            return {"ok": False, "error": "not cached"}
+        out, record_use = answer
+        return {"ok": True, "raw": out, "after": record_use}
+
     def serve(self, server: socket.socket, wake: socket.socket | None = None) -> None:
         """Answer requests until the key is wiped or a time-out passes (WAKE: signal fd)."""
         while self._key:
@@ -123,6 +161,7 @@ class Agent:
             if server not in ready:
                 continue
             conn, _ = server.accept()
+            after = None
             with conn:
                 conn.settimeout(5)
                 if peer_uid(conn) != os.getuid():
@@ -132,8 +171,16 @@ class Agent:
                     reply = self.handle(request)
                 except (OSError, ValueError, KeyError, TypeError):
                     reply = {"ok": False, "error": "bad request"}
+                # zsh-export: a header line, then the records as they are (zsh reads
+                # them without a JSON parser); what it records afterwards waits.
+                raw, after = reply.pop("raw", None), reply.pop("after", None)
+                if raw is not None:
+                    reply["length"] = len(raw)
                 with contextlib.suppress(OSError):
-                    conn.sendall(json.dumps(reply).encode() + b"\n")
+                    conn.sendall(json.dumps(reply).encode() + b"\n" + (raw or b""))
+            if after is not None:
+                with contextlib.suppress(Exception):
+                    after()
 
 
 def _read_message(conn: socket.socket) -> dict[str, Any]:

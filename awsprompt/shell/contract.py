@@ -16,13 +16,14 @@ render() prints.
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import sys
 
 from awsprompt.config.settings import ENV as SETTING_ENV
 from awsprompt.config.settings import Settings
-from awsprompt.envvars import Env
+from awsprompt.envvars import FAST_INPUTS, Env
 from awsprompt.errors import ExitCode
 from awsprompt.names import MAX_NAME, is_valid_profile_name
 from awsprompt.paths import Paths
@@ -222,10 +223,42 @@ def render() -> str:
     )
     out.append("# Files in the state folder the plugin reads (paths.py).")
     out += [f"typeset -g _awsprompt_{key}_file={_word(value)}" for key, value in files.items()]
+    out += _agent_contract()
     text = "\n".join(out) + "\n"
     if re.search(r"[^\x20-\x7e\n]", text):
         raise ContractError("the contract must be printable ASCII")
     return text
+
+
+def _agent_contract() -> list[str]:
+    """How the plugin reaches the unlock agent itself (a cached aws-use starts no process):
+    the socket's folder (paths.runtime_dir), the socket (agentclient), what the fast path
+    is keyed on (envvars.FAST_INPUTS), and the variables that turn the fast path off."""
+    from awsprompt.secrets.agentclient import AgentClient
+
+    with_xdg = Paths(Env({"XDG_RUNTIME_DIR": "/run/u"}))
+    sub = with_xdg.runtime_dir().relative_to("/run/u").as_posix()
+    uid = str(os.getuid())
+    fallback = Paths(Env({})).runtime_dir().as_posix()
+    if not fallback.endswith(uid):
+        raise ContractError(f"the runtime folder {fallback!r} does not end in the uid")
+    client = AgentClient(Env({"XDG_RUNTIME_DIR": "/run/u"}), with_xdg)
+    sock = client.socket_path().relative_to(with_xdg.runtime_dir()).as_posix()
+    out = _array(
+        "_awsprompt_fast_inputs",
+        FAST_INPUTS,
+        "What a cached answer is keyed on (envvars.FAST_INPUTS): sent to the agent.",
+    )
+    out += [
+        "# The agent's socket (paths.runtime_dir, agentclient): $XDG_RUNTIME_DIR/SUB when set,",
+        "# else FALLBACK followed by the uid; the variables that turn the fast path off.",
+        f"typeset -g _awsprompt_runtime_sub={_word(sub)}",
+        f"typeset -g _awsprompt_runtime_fallback={_word(fallback[: -len(uid)])}",
+        f"typeset -g _awsprompt_agent_socket={_word(sock)}",
+        "typeset -g _awsprompt_env_no_agent=AWSPROMPT_NO_AGENT",
+        "typeset -g _awsprompt_env_depth=AWSPROMPT_DEPTH",
+    ]
+    return out
 
 
 def main() -> int:

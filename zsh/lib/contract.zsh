@@ -69,3 +69,16 @@ typeset -ga _awsprompt_state_rule=(
 # Files in the state folder the plugin reads (paths.py).
 typeset -g _awsprompt_vault_names_file=vault.names
 typeset -g _awsprompt_recent_file=recent
+# What a cached answer is keyed on (envvars.FAST_INPUTS): sent to the agent.
+typeset -ga _awsprompt_fast_inputs=(
+  HOME AWSPROMPT_HOME XDG_DATA_HOME AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE
+  AWSPROMPT_BACKEND AWSPROMPT_MIN_TTL AWS_MIN_TTL AWS_ENDPOINT_URL AWS_ENDPOINT_URL_STS
+  LOGNAME USER LNAME USERNAME
+)
+# The agent's socket (paths.runtime_dir, agentclient): $XDG_RUNTIME_DIR/SUB when set,
+# else FALLBACK followed by the uid; the variables that turn the fast path off.
+typeset -g _awsprompt_runtime_sub=awsprompt
+typeset -g _awsprompt_runtime_fallback=/tmp/awsprompt-
+typeset -g _awsprompt_agent_socket=agent.sock
+typeset -g _awsprompt_env_no_agent=AWSPROMPT_NO_AGENT
+typeset -g _awsprompt_env_depth=AWSPROMPT_DEPTH

@@ -77,7 +77,11 @@ _awsprompt_job_start() {
   _awsprompt_command; cmd=("${reply[@]}")
   local pid
   local -i fd
-  exec {fd}< <(_awsprompt_job_run "${cmd[@]}" export "$profile" --format zsh --no-prompt "$@")
+  # Without options the agent may answer from the cache (another shell renewed the
+  # session already): no awsprompt process then.
+  local ask=-
+  (( $# )) || ask=$profile
+  exec {fd}< <(_awsprompt_job_run $ask "${cmd[@]}" export "$profile" --format zsh --no-prompt "$@")
   if ! IFS= read -r -d '' -u $fd pid || [[ $pid != <2-> ]]; then
     exec {fd}<&-
     return 1
@@ -92,11 +96,18 @@ _awsprompt_job_start() {
   return 0
 }
 
-# _awsprompt_job_run COMMAND...: the job itself (in the subshell).
+# _awsprompt_job_run ASK COMMAND...: the job itself (in the subshell); ASK is the
+# profile to ask the agent for first, or `-`.
 _awsprompt_job_run() {
   emulate -L zsh
   exec </dev/null 2>/dev/null
   print -rn -- "${sysparams[pid]}"$'\0'
+  local REPLY
+  if [[ $1 != - ]] && _awsprompt_agent_export "$1"; then
+    print -rn -- "0"$'\0'"$REPLY"
+    return 0
+  fi
+  shift
   typeset -gx -- "${_awsprompt_env_lock_timeout}=0"
   _awsprompt_call_env
   local out

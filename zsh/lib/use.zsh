@@ -162,8 +162,20 @@ _awsprompt_switch() {
   local -a cmd reply
   _awsprompt_command; cmd=("${reply[@]}")
   _awsprompt_job_cancel
-  local out sub=export
+  local out sub=export REPLY
   local -i rc
+  if (( ! server && ! $# )) && _awsprompt_agent_export "$profile"; then
+    # From the agent: no process started.  Checked like any output; refused, Python
+    # answers instead.
+    out=$REPLY
+    REPLY=
+    (( $#_awsprompt_exported )) || (( ${+_awsprompt_saved[.]} )) || _awsprompt_save_prior
+    if _awsprompt_apply "$out" export; then
+      out=
+      _awsprompt_switched 0 "$old" "$oldpid"
+      return 0
+    fi
+  fi
   if (( server )); then
     sub=serve
     out="$(_awsprompt_call_env; "${cmd[@]}" serve "$profile" --zsh-parent $$ "$@")"
@@ -184,9 +196,20 @@ _awsprompt_switch() {
     return 3
   fi
   out=
+  _awsprompt_switched $server "$old" "$oldpid" "$@"
+  return 0
+}
+
+# _awsprompt_switched SERVER OLD-PROFILE OLD-PID [OPTS...]: after a switch applied:
+# stop the old endpoint, remember the options (without the MFA code) and the
+# previous profile, and start managing the new state.
+_awsprompt_switched() {
+  emulate -L zsh
+  local -i server=$1
+  local old=$2 oldpid=$3
+  shift 3
   [[ -n $oldpid && $oldpid != ${AWSPROMPT_SERVER_PID-} ]] && _awsprompt_kill_server "$oldpid"
   _awsprompt_server_pid=${AWSPROMPT_SERVER_PID-}
-  # Remember the options for auto-refresh, without the MFA code.
   local -a keep
   local -i i
   for (( i = 1; i < $#; i += 2 )); do
