@@ -244,3 +244,46 @@ def test_fast_inputs_are_the_python_list() -> None:
 
     out = zsh(f"source {CONTRACT}; print -rl -- $_awsprompt_fast_inputs")
     assert out.split() == list(FAST_INPUTS)
+
+
+def test_duration_rule_agrees_with_python() -> None:
+    """_awsprompt_valid_duration accepts exactly what durations.parse_duration accepts."""
+    from awsprompt.durations import parse_duration
+    from awsprompt.errors import UsageError
+
+    samples = [
+        "15m",
+        "1h30m",
+        "3600",
+        "8H",
+        "2d",
+        "1h1m1s",
+        "",
+        "x",
+        "1x",
+        "h1",
+        "1.5h",
+        "-1",
+        "1h 30m",
+        "m",
+        "01m",
+        "1hh",
+        "10s5",
+    ]  # ASCII only: Python's isdigit() would also take other scripts' digits
+    script = (
+        f"source {PLUGIN}\n"
+        "local d\n"
+        "while IFS= read -r -d '' d; do\n"
+        '  _awsprompt_valid_duration "$d" && print -rn 1 || print -rn 0\n'
+        "done"
+    )
+    out = zsh(script, stdin="".join(d + "\0" for d in samples).encode())
+
+    def python_accepts(text: str) -> bool:
+        try:
+            parse_duration(text)
+        except UsageError:
+            return False
+        return text.strip() == text and text != ""
+
+    assert [bit == "1" for bit in out] == [python_accepts(d) for d in samples]

@@ -23,6 +23,7 @@ import sys
 
 from awsprompt.config.settings import ENV as SETTING_ENV
 from awsprompt.config.settings import Settings
+from awsprompt.durations import _UNIT as DURATION_UNITS
 from awsprompt.envvars import FAST_INPUTS, Env
 from awsprompt.errors import ExitCode
 from awsprompt.names import MAX_NAME, is_valid_profile_name
@@ -209,6 +210,8 @@ def render() -> str:
         for name, key in ZSH_SETTING_ENV.items()
     ]
     out += [
+        "# Durations (durations.py): seconds, or NUMBER UNIT parts with these units.",
+        f"typeset -g _awsprompt_duration_units={_word(''.join(DURATION_UNITS))}",
         "# Profile names (names.py): at most this many characters, all of",
         "# _awsprompt_name_chars, the first one of _awsprompt_name_first.",
         f"typeset -gi _awsprompt_name_max={MAX_NAME}",
@@ -253,7 +256,7 @@ def _agent_contract() -> list[str]:
         "# The agent's socket (paths.runtime_dir, agentclient): $XDG_RUNTIME_DIR/SUB when set,",
         "# else FALLBACK followed by the uid; the variables that turn the fast path off.",
         f"typeset -g _awsprompt_runtime_sub={_word(sub)}",
-        f"typeset -g _awsprompt_runtime_fallback={_word(fallback[: -len(uid)])}",
+        f"typeset -g _awsprompt_runtime_fallback={sh_quote(fallback[: -len(uid)])}",
         f"typeset -g _awsprompt_agent_socket={_word(sock)}",
         "typeset -g _awsprompt_env_no_agent=AWSPROMPT_NO_AGENT",
         "typeset -g _awsprompt_env_depth=AWSPROMPT_DEPTH",

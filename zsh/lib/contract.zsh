@@ -55,6 +55,8 @@ typeset -gi _awsprompt_exit_lock_timeout=18
 # Environment overrides of settings the plugin passes to awsprompt (settings.ENV).
 typeset -g _awsprompt_env_min_ttl=AWSPROMPT_MIN_TTL
 typeset -g _awsprompt_env_lock_timeout=AWSPROMPT_LOCK_TIMEOUT
+# Durations (durations.py): seconds, or NUMBER UNIT parts with these units.
+typeset -g _awsprompt_duration_units=smhd
 # Profile names (names.py): at most this many characters, all of
 # _awsprompt_name_chars, the first one of _awsprompt_name_first.
 typeset -gi _awsprompt_name_max=128
@@ -78,7 +80,7 @@ typeset -ga _awsprompt_fast_inputs=(
 # The agent's socket (paths.runtime_dir, agentclient): $XDG_RUNTIME_DIR/SUB when set,
 # else FALLBACK followed by the uid; the variables that turn the fast path off.
 typeset -g _awsprompt_runtime_sub=awsprompt
-typeset -g _awsprompt_runtime_fallback=/tmp/awsprompt-
+typeset -g _awsprompt_runtime_fallback='/tmp/awsprompt-'
 typeset -g _awsprompt_agent_socket=agent.sock
 typeset -g _awsprompt_env_no_agent=AWSPROMPT_NO_AGENT
 typeset -g _awsprompt_env_depth=AWSPROMPT_DEPTH

@@ -105,7 +105,22 @@ aws-use() {
     print -u2 -r -- "aws-use: invalid profile name: ${(q+)profile}"
     return _awsprompt_exit_usage
   fi
+  # Caught here, the hint names aws-use (not `awsprompt export --help`).
+  local -i i
+  for (( i = 1; i < $#opts; i += 2 )); do
+    if [[ $opts[i] == --duration ]] && ! _awsprompt_valid_duration "$opts[i+1]"; then
+      print -u2 -r -- "aws-use: invalid duration: ${(q+)opts[i+1]} (seconds, or units like 15m, 1h, 1h30m, 8h; see aws-use --help)"
+      return _awsprompt_exit_usage
+    fi
+  done
   _awsprompt_switch $server "$profile" "${opts[@]}"
+}
+
+# _awsprompt_valid_duration D: seconds, or NUMBER UNIT parts (durations.py's rule).
+_awsprompt_valid_duration() {
+  emulate -L zsh
+  setopt extended_glob
+  [[ ${(L)1} == (<->|(<->[$_awsprompt_duration_units])##) ]]
 }
 
 aws-unuse() {
