@@ -93,7 +93,7 @@ _awsprompt_file_names() {
       descs=("${(@)descs/#%*$nl[Ss][Ss][Oo]_*/sso}")
       descs=("${(@)descs/#%*$nl[Cc][Rr][Ee][Dd][Ee][Nn][Tt][Ii][Aa][Ll]_[Pp]*/process}")
       descs=("${(@)descs/#%*$nl[Aa][Ww][Ss]_[Aa][Cc][Cc][Ee][Ss][Ss]_*/keys}")
-      descs=("${(@)descs/#%^(role|sso|process|keys)(| [0-9]##)/}")
+      descs=("${(@)descs/#%^(role|sso|process|keys)(| [0-9]##)/-}")   # -: nothing said
     else
       descs=("${(@)secs/*/keys}")
     fi
@@ -252,15 +252,23 @@ _awsprompt_profile_menu() {
   emulate -L zsh
   local REPLY name out
   local -a names keys
-  local -A desc cfg
+  local -A desc
   _awsprompt_profile_names; names=("${reply[@]}")
   keys=("${(@)names/*/keys}")
   desc=("${(@)names:^keys}")                     # vault and credentials names: keys
   local file=${AWS_CONFIG_FILE:-$HOME/.aws/config}
-  [[ -n ${_awsprompt_names_info[$file]-} ]] && cfg=("${(@ps:\x1e:)_awsprompt_names_info[$file]}")
-  unset 'cfg[]'
-  for name in ${(k)cfg}; do
-    [[ -n $cfg[$name] ]] && desc[$name]=$cfg[$name]
+  [[ -n ${_awsprompt_names_info[$file]-} ]] && desc+=("${(@ps:\x1e:)_awsprompt_names_info[$file]}")
+  unset 'desc[]'
+  # Config sections that tell nothing (-): keys when the credentials or the vault
+  # hold some for them, else no description.
+  local -a keyed
+  _awsprompt_state_dir
+  for file in "${AWS_SHARED_CREDENTIALS_FILE:-$HOME/.aws/credentials}" \
+      "$REPLY/$_awsprompt_vault_names_file"; do
+    keyed+=("${(@ps:\x1e:)_awsprompt_names_cache[$file]-}")
+  done
+  for name in ${(k)desc[(R)-]}; do
+    (( ${keyed[(Ie)$name]} )) && desc[$name]=keys || desc[$name]=
   done
   _awsprompt_session_expiry
   local -i now=$EPOCHSECONDS
