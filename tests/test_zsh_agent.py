@@ -55,6 +55,9 @@ def test_cached_aws_use_starts_no_process(tmp_path: Path, unlocked: Path) -> Non
         assert zsh.var("AWSPROMPT_ACCOUNT") == "333333333333"
         assert zsh.var("_awsprompt_cfg_refresh") == "300"  # prompt settings came too
         assert ":333333333333:assumed-role/B/" in zsh.run(WHOAMI)
+        secret = zsh.var("AWS_SECRET_ACCESS_KEY")
+        holders = [ln for ln in zsh.run("set").splitlines() if secret in ln]
+        assert holders == [f"AWS_SECRET_ACCESS_KEY={secret}"]  # no copy left in a variable
         # The agent recorded the use for the picker's order (after answering).
         assert zsh.run("_awsprompt_ranked_names; print -r -- $reply[1]").strip() == "B"
         # Options the fast path does not cover go to Python (which fails here).
