@@ -7,7 +7,7 @@ import errno
 import fcntl
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +16,9 @@ from awsprompt.errors import InsecureFile, LockTimeout
 
 if TYPE_CHECKING:
     from datetime import datetime
+
+# file_lock tells its caller (on_wait) once another process has held a lock this long.
+WAIT_NOTICE = 0.5
 
 
 def ensure_private_dir(path: Path) -> Path:
@@ -145,11 +148,22 @@ def read_private(path: Path) -> bytes:
 
 
 @contextlib.contextmanager
-def file_lock(path: Path, timeout: float, what: str, clock: Clock = SYSTEM) -> Iterator[None]:
-    """Hold an exclusive flock on PATH, waiting at most TIMEOUT seconds."""
+def file_lock(
+    path: Path,
+    timeout: float,
+    what: str,
+    clock: Clock = SYSTEM,
+    on_wait: Callable[[], None] | None = None,
+) -> Iterator[None]:
+    """Hold an exclusive flock on PATH, waiting at most TIMEOUT seconds.
+
+    ON_WAIT is called once if the lock is still held by another process after WAIT_NOTICE
+    seconds (so that a person is told why nothing happens).
+    """
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
     try:
-        deadline = clock.monotonic() + timeout
+        start = clock.monotonic()
+        deadline = start + timeout
         delay = 0.01
         while True:
             try:
@@ -158,6 +172,9 @@ def file_lock(path: Path, timeout: float, what: str, clock: Clock = SYSTEM) -> I
             except OSError as exc:
                 if exc.errno not in (errno.EAGAIN, errno.EACCES):
                     raise
+                if on_wait is not None and clock.monotonic() - start >= WAIT_NOTICE:
+                    on_wait()
+                    on_wait = None
                 if clock.monotonic() >= deadline:
                     raise LockTimeout(
                         f"timed out after {timeout:g}s waiting for another awsprompt process"

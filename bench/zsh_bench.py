@@ -43,9 +43,9 @@ t0; repeat {nfork} REPLY=$(aws_prompt_info); t1 omz {nfork}
 COMPLETE_SCRIPT = r"""
 zmodload zsh/datetime
 source {plugin}
-t=$EPOCHREALTIME; _awsprompt_profile_names
+t=$EPOCHREALTIME; _awsprompt_profile_menu
 print -r -- "cold $(( (EPOCHREALTIME - t) * 1e3 )) $#reply"
-t=$EPOCHREALTIME; repeat {n} _awsprompt_profile_names
+t=$EPOCHREALTIME; repeat {n} _awsprompt_profile_menu
 print -r -- "cached $(( (EPOCHREALTIME - t) * 1e3 / {n} )) $#reply"
 """
 
@@ -53,6 +53,44 @@ LOAD_SCRIPT = r"""
 zmodload zsh/datetime; zmodload -F zsh/stat b:zstat; autoload -Uz add-zsh-hook
 t=$EPOCHREALTIME; source {plugin}; print -r -- $(( (EPOCHREALTIME - t) * 1e3 ))
 """
+
+
+FIRST_TAB_ZSHRC = r"""
+PS1='BENCH> '
+autoload -Uz compinit && compinit -u -d $ZDOTDIR/.zcompdump
+source {plugin}
+"""
+
+
+def first_tab_ms(
+    env: dict[str, str], samples: int, touch: Path | None = None
+) -> tuple[float, float]:
+    """(median ms, best ms) from TAB after `aws-use ` to the completion's answer, each in a
+    new interactive zsh (cold: nothing parsed yet), the answer being the common prefix
+    `team0` inserted once every match and description is computed."""
+    import time
+
+    import pexpect
+
+    times = []
+    with tempfile.TemporaryDirectory() as zdot:
+        Path(zdot, ".zshrc").write_text(FIRST_TAB_ZSHRC.format(plugin=PLUGIN))
+        full = dict(env, ZDOTDIR=zdot, TERM="xterm-256color")
+        for i in range(samples + 1):
+            if touch is not None:  # a new size: no shell has parsed this version yet
+                with touch.open("a") as fh:
+                    fh.write("\n")
+            child = pexpect.spawn("zsh", ["-i"], env=full, dimensions=(40, 120), timeout=30)
+            child.expect("BENCH> ")
+            child.send("aws-use ")
+            time.sleep(0.2)
+            start = time.perf_counter()
+            child.send("\t")
+            child.expect("team0")
+            if i:  # the first run writes the completion dump
+                times.append((time.perf_counter() - start) * 1000)
+            child.close(force=True)
+    return statistics.median(times), min(times)
 
 
 def zsh(script: str, env: dict[str, str] | None = None) -> str:
@@ -103,6 +141,17 @@ def main() -> int:
             kind, ms, count = line.split()
             values[f"complete_{kind}_ms"] = float(ms)
             values["complete_profiles"] = int(count)
+        samples = 3 if args.quick else 9
+        # The floor: the same first TAB with a single profile (zsh's completion system
+        # loading its own functions costs most of a cold TAB on its own).
+        one = Path(tmp) / "one"
+        one.write_text("[profile team0only]\n")
+        values["first_tab_floor_ms"] = first_tab_ms(dict(env, AWS_CONFIG_FILE=str(one)), samples)[0]
+        # Cold: a new shell; the AWS files were parsed by an earlier shell (disk cache).
+        median, best = first_tab_ms(env, samples)
+        values["first_tab_ms"], values["first_tab_best_ms"] = median, best
+        # Colder: the config changed since any shell parsed it.
+        values["first_tab_reparse_ms"] = first_tab_ms(env, samples, touch=config)[0]
 
     values["ratio_ours_vs_base"] = values["prompt_ours_us"] / values["prompt_base_us"]
     values["ratio_omz_fork_vs_ours"] = values["prompt_omz_us"] / values["prompt_ours_us"]
@@ -122,6 +171,9 @@ def main() -> int:
             f"profile names, {values['complete_profiles']} profiles, cached",
             f"{values['complete_cached_ms']:.3f} ms",
         ),
+        ("first TAB, 1 profile (zsh floor), new shell", f"{values['first_tab_floor_ms']:.2f} ms"),
+        ("first TAB, 1000 profiles, new shell", f"{values['first_tab_ms']:.2f} ms"),
+        ("first TAB, 1000 profiles, config changed", f"{values['first_tab_reparse_ms']:.2f} ms"),
     ]
     width = max(len(r[0]) for r in rows)
     for label, value in rows:

@@ -199,3 +199,91 @@ def test_state_dir_agrees_with_python(env: dict[str, str], monkeypatch: pytest.M
 def contract_value(name: str) -> str:
     """A scalar of the contract, as zsh sees it."""
     return zsh(f"source {CONTRACT}; print -rn -- ${name}")
+
+
+def test_secret_vars_are_every_variable_holding_a_secret() -> None:
+    """formats.SECRET_VARS names exactly the variables whose values are secrets."""
+    from datetime import datetime, timezone
+
+    from awsprompt.aws.credentials import Credentials
+    from awsprompt.shell.formats import SECRET_VARS, credential_vars
+
+    creds = Credentials("ASIAKEY", "S3CR3T", "T0KEN", datetime.now(timezone.utc))
+    env = credential_vars(creds, "dev", "1", "eu-west-1", "alias")
+    env.update(credserver.container_vars("http://127.0.0.1:9/x", "ENDPOINTTOKEN", "dev", "1", None))
+    secret = {name for name, value in env.items() if value in ("S3CR3T", "T0KEN", "ENDPOINTTOKEN")}
+    assert secret == set(SECRET_VARS)
+
+
+def test_setting_env_names_are_declared_overrides() -> None:
+    """The variables the plugin hands to awsprompt are declared and override those settings."""
+    from awsprompt.config.settings import ENV
+    from awsprompt.envvars import DECLARED
+
+    for name, key in contract.ZSH_SETTING_ENV.items():
+        var = contract_value(f"_awsprompt_env_{name}")
+        assert var in DECLARED
+        assert ENV[var][0] == key
+
+
+@pytest.mark.parametrize("xdg", ["/run/user/1000", ""])
+def test_agent_socket_folder_agrees_with_python(xdg: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """_awsprompt_runtime_dir finds the folder of the agent's socket that Python uses."""
+    env = {"XDG_RUNTIME_DIR": xdg} if xdg else {}
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    for var, value in env.items():
+        monkeypatch.setenv(var, value)
+    out = zsh(f"source {PLUGIN}; _awsprompt_runtime_dir; print -rn -- $REPLY", env=env)
+    assert Path(out) == app().paths.runtime_dir()
+    assert Path(out, contract_value("_awsprompt_agent_socket")) == app().agent.socket_path()
+
+
+def test_fast_inputs_are_the_python_list() -> None:
+    """What zsh sends the agent is exactly what the fast path is keyed on."""
+    from awsprompt.envvars import FAST_INPUTS
+
+    out = zsh(f"source {CONTRACT}; print -rl -- $_awsprompt_fast_inputs")
+    assert out.split() == list(FAST_INPUTS)
+
+
+def test_duration_rule_agrees_with_python() -> None:
+    """_awsprompt_valid_duration accepts exactly what durations.parse_duration accepts."""
+    from awsprompt.durations import parse_duration
+    from awsprompt.errors import UsageError
+
+    samples = [
+        "15m",
+        "1h30m",
+        "3600",
+        "8H",
+        "2d",
+        "1h1m1s",
+        "",
+        "x",
+        "1x",
+        "h1",
+        "1.5h",
+        "-1",
+        "1h 30m",
+        "m",
+        "01m",
+        "1hh",
+        "10s5",
+    ]  # ASCII only: Python's isdigit() would also take other scripts' digits
+    script = (
+        f"source {PLUGIN}\n"
+        "local d\n"
+        "while IFS= read -r -d '' d; do\n"
+        '  _awsprompt_valid_duration "$d" && print -rn 1 || print -rn 0\n'
+        "done"
+    )
+    out = zsh(script, stdin="".join(d + "\0" for d in samples).encode())
+
+    def python_accepts(text: str) -> bool:
+        try:
+            parse_duration(text)
+        except UsageError:
+            return False
+        return text.strip() == text and text != ""
+
+    assert [bit == "1" for bit in out] == [python_accepts(d) for d in samples]

@@ -140,13 +140,3 @@ def test_live_countdown_redraws_without_touching_the_line(tmp_path: Path) -> Non
         zsh.send("\r")
         zsh.wait_ready()
         assert "typed-text" in "\n".join(zsh.screen_lines())
-
-
-def test_p10k_segment_reports_state(zsh: ZShell) -> None:
-    """prompt_awsprompt calls p10k segment with the state and %-escaped text."""
-    zsh.run("p10k() { print -r -- p10k:${(qq)@} }")
-    show(zsh, 10 * 60 + 30, profile="%x")
-    out = zsh.run("prompt_awsprompt")
-    assert out.strip() == "p10k:'segment' '-s' 'WARN' '-t' 'aws:%%x@123456789012 10m'"
-    zsh.run("unset AWSPROMPT_PROFILE")
-    assert zsh.run("prompt_awsprompt") == ""

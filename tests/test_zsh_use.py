@@ -213,6 +213,7 @@ def test_bad_arguments_do_not_call_python(zsh: ZShell, fake: FakeCommand) -> Non
         "aws-use dev --bogus",
         "aws-use dev --region",
         "aws-use -x",
+        "aws-use dev --duration 1x",
     ):
         assert zsh.run_status(cmd)[1] != 0, cmd
     assert fake.calls() == []
@@ -251,3 +252,16 @@ def test_picker_select_orders_by_frecency(zsh: ZShell, fake: FakeCommand, sandbo
     zsh.send("1\r")
     zsh.wait_ready()
     assert zsh.var("AWSPROMPT_PROFILE") == "gamma"
+
+
+def test_bad_duration_is_caught_with_an_aws_use_hint(zsh: ZShell, fake: FakeCommand) -> None:
+    """`aws-use dev --duration xyz` says so naming aws-use; a good one reaches Python."""
+    out, status = zsh.run_status("aws-use dev --duration xyz")
+    assert status == 2
+    assert "aws-use: invalid duration: xyz" in out and "aws-use --help" in out
+    assert "awsprompt export" not in out
+    assert fake.calls() == []
+    fake.reply("dev", *session_records("dev"))
+    for good in ("3600", "1h30m", "8H", "15m"):
+        assert zsh.run_status(f"aws-use dev --duration {good}")[1] == 0, good
+    assert len(fake.calls()) == 4

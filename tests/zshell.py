@@ -27,7 +27,9 @@ ROWS, COLS = 24, 120
 PS1_MARK = "ZT>"
 _START = re.compile(r"\x1b\]2;@@START@@\x07")
 _READY = re.compile(r"\x1b\]2;@@READY(\d+)@@\x07")
-_ANSI = re.compile(r"\x1b\[[0-9;?>=]*[A-Za-z]|\x1b\][^\x07]*\x07|\x1b[=>()][0-9A-Za-z]?")
+_ANSI = re.compile(
+    r"\x1b\[[0-9;?>=]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[=>()][0-9A-Za-z]?"
+)
 
 ZSHRC = r"""
 PS1='ZT> '
@@ -36,7 +38,7 @@ LISTMAX=100000
 zstyle ':completion:*' list-prompt ''
 zstyle ':completion:*' select-prompt ''
 {pre}
-source {plugin}
+{load}
 {post}
 _t_status() {{ _t_st=$? }}
 _t_ready() {{ print -rn -- $'\e]2;@@READY'$_t_st$'@@\a' }}
@@ -70,6 +72,8 @@ class ZShell:
         post: str = "",
         compinit_first: bool = False,
         timeout: float = 15,
+        cwd: Path | None = None,
+        plugin: Path | None = PLUGIN,
     ) -> None:
         zdotdir.mkdir(parents=True, exist_ok=True)
         pre_lines = [pre]
@@ -79,7 +83,7 @@ class ZShell:
             ZSHRC.format(
                 pre="\n".join(pre_lines),
                 post="\n".join(post_lines),
-                plugin=shlex.quote(str(PLUGIN)),
+                load=f"source {shlex.quote(str(plugin))}" if plugin else "",
             )
         )
         full_env = dict(os.environ)
@@ -97,13 +101,16 @@ class ZShell:
         full_env.update(env or {})
         self.timeout = timeout
         self.screen = pyte.Screen(COLS, ROWS)
+        # Answer the terminal's status requests (fzf asks where the cursor is) as a
+        # terminal would, from the screen model.
+        self.screen.write_process_input = self._answer  # type: ignore[method-assign]
         self._stream = pyte.Stream(self.screen)
         self.raw = ""
         self.child = pexpect.spawn(
             "zsh",
             ["-i"],
             env=full_env,
-            cwd=str(zdotdir),
+            cwd=str(cwd or zdotdir),
             dimensions=(ROWS, COLS),
             encoding="utf-8",
             codec_errors="replace",
@@ -113,6 +120,10 @@ class ZShell:
         self.startup = ""
         self.child.expect(_READY)
         self.startup = self.child.before
+
+    def _answer(self, data: str) -> None:
+        """Send the screen model's reply to a status request (once the shell runs)."""
+        self.child.send(data)
 
     # pexpect logfile protocol: every byte read goes to the pyte screen too.
     def write(self, data: str) -> None:
@@ -205,12 +216,40 @@ class ZShell:
         """The value of a shell parameter, printed literally."""
         return self.run(f'print -rn -- "${{{name}-}}"')
 
+    def wait_for(self, condition: str, timeout: float = 15) -> None:
+        """Run commands until the zsh CONDITION (e.g. `(( X > 1 ))`) holds, or fail."""
+        deadline = time.monotonic() + timeout
+        while "@@yes@@" not in self.run(f"if {condition}; then print @@yes@@; fi"):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"still false after {timeout}s: {condition}")
+            time.sleep(0.2)
+
+    def wait_var(self, name: str, value: str, timeout: float = 15) -> str:
+        """Run commands until parameter NAME reads VALUE (a background job may set it).
+
+        Each prompt collects a finished background renewal; returns everything else
+        the commands printed on the way (hints), and fails after TIMEOUT seconds.
+        """
+        printed = ""
+        deadline = time.monotonic() + timeout
+        while True:
+            out = self.run(f'print -r -- "@@{{${{{name}-}}}}@@"')
+            match = re.search(r"@@\{(.*)\}@@\n", out, re.S)
+            assert match, out
+            printed += out[: match.start()] + out[match.end() :]
+            if match.group(1) == value:
+                return printed
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{name} is {match.group(1)!r}, not {value!r}: {printed!r}")
+            time.sleep(0.2)
+
 
 FAKE_COMMAND = """#!/bin/sh
 # Fake awsprompt: logs its arguments, then replays DIR/PROFILE.(err,out,rc).
 d={dir}
 printf '%s\\n' "$*" >> "$d/calls"
 p=$2
+[ -f "$d/$p.sleep" ] && {{ echo $$ > "$d/$p.pid"; sleep "$(cat "$d/$p.sleep")"; }}
 [ -f "$d/$p.err" ] && cat "$d/$p.err" >&2
 [ -f "$d/$p.out" ] && cat "$d/$p.out"
 [ -f "$d/$p.rc" ] && exit "$(cat "$d/$p.rc")"
@@ -237,6 +276,14 @@ class FakeCommand:
         (self.dir / f"{profile}.out").write_bytes(out)
         (self.dir / f"{profile}.rc").write_text(str(rc))
         (self.dir / f"{profile}.err").write_text(err)
+
+    def slow(self, profile: str, seconds: float) -> None:
+        """Make calls for PROFILE sleep SECONDS first (pid in DIR/PROFILE.pid)."""
+        (self.dir / f"{profile}.sleep").write_text(f"{seconds}")
+
+    def pid(self, profile: str) -> int:
+        """The pid of the last slow call for PROFILE."""
+        return int((self.dir / f"{profile}.pid").read_text())
 
     def calls(self) -> list[str]:
         """Argument lines of every call so far."""

@@ -13,6 +13,7 @@
 #   settings.zsh  public AWSPROMPT_* settings (guarded defaults) and config helpers
 #   profiles.zsh  profile-name discovery with an mtime/size cache (completion, picker)
 #   use.zsh       aws-use / aws-unuse and the NUL-record protocol parser
+#   agent.zsh     a cached aws-use answered by the unlock agent (no process started)
 #   prompt.zsh    prompt segment, RPROMPT, powerlevel10k, live countdown
 #   refresh.zsh   precmd hook: auto-refresh near expiry
 
@@ -23,6 +24,7 @@ source "$_awsprompt_dir/lib/contract.zsh"
 source "$_awsprompt_dir/lib/settings.zsh"
 source "$_awsprompt_dir/lib/profiles.zsh"
 source "$_awsprompt_dir/lib/use.zsh"
+source "$_awsprompt_dir/lib/agent.zsh"
 source "$_awsprompt_dir/lib/prompt.zsh"
 source "$_awsprompt_dir/lib/refresh.zsh"
 
@@ -33,7 +35,7 @@ source "$_awsprompt_dir/lib/refresh.zsh"
   emulate -L zsh
   (( ${fpath[(Ie)$_awsprompt_dir]} )) || fpath=("$_awsprompt_dir" "${fpath[@]}")
   autoload -Uz _aws-use
-  (( ${+functions[compdef]} )) && compdef _aws-use aws-use
+  (( ${+functions[compdef]} )) && compdef _aws-use aws-use aws-region
   _awsprompt_start
 }
 

@@ -130,7 +130,13 @@ class Engine:
         lock_dir = fsutil.ensure_private_dir(self.ctx.paths.sessions_dir())
         lock = lock_dir / f".lock-{the_plan.source_fp}"
         what = f"session for {profile.name}"
-        with fsutil.file_lock(lock, self.settings.lock_timeout, what, self.ctx.clock):
+        ui = self.ctx.ui
+
+        def waiting() -> None:
+            # Usually another terminal waiting for its MFA code (aws-use there, say).
+            ui.info(f"awsprompt: waiting for the MFA code asked in another terminal… ({what})")
+
+        with fsutil.file_lock(lock, self.settings.lock_timeout, what, self.ctx.clock, waiting):
             return self._run(the_plan, source, opts, use_cache)
 
     def _run(

@@ -99,6 +99,9 @@ class Agent:
         if op == "lock":
             self.wipe()
             return {"ok": True}
+        if op == "zsh-export":
+            self.last_used = self.clock.monotonic()
+            return self.zsh_export(request)
         purpose = str(request.get("purpose", ""))
         if purpose not in ("vault", "session-cache", "sso-token"):
             return {"ok": False, "error": "unknown purpose"}
@@ -119,6 +122,41 @@ class Agent:
                 return {"ok": False, "error": "authentication failed"}
             return {"ok": True, "plaintext": crypto.b64e(plain)}
         return {"ok": False, "error": "unknown op"}
+
+    def zsh_export(self, request: dict[str, Any]) -> dict[str, Any]:
+        """`export PROFILE --format zsh` from the cache, for the zsh plugin (no process started).
+
+        The request names the profile and the values of the fast path's inputs in the
+        shell's environment; the answer comes from the same memo, session record and
+        rules as the fast path (awsprompt.shell.fastpath), decrypted here with the key
+        this agent holds: the key never leaves, only the records the plugin applies
+        (after checking them against its allowlist). Anything unexpected: not ok, and the
+        plugin runs awsprompt instead.
+        """
+        from awsprompt.envvars import FAST_INPUTS, Env
+        from awsprompt.names import is_valid_profile_name
+        from awsprompt.secrets.vault.base import LocalCipher
+        from awsprompt.shell import fastpath
+
+        profile = request.get("profile")
+        given = request.get("env")
+        if not isinstance(profile, str) or not is_valid_profile_name(profile):
+            return {"ok": False, "error": "bad profile"}
+        if not isinstance(given, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in given.items()
+        ):
+            return {"ok": False, "error": "bad env"}
+        env = Env({k: v for k, v in given.items() if k in FAST_INPUTS})
+        key = bytes(self._key)
+
+        def own_cipher(_paths: object, check: str) -> LocalCipher | None:
+            return LocalCipher(key) if check == self.check else None
+
+        answer = fastpath.answer_from_cache(env, "zsh", profile, self.clock.time(), own_cipher)
+        if answer is None:
+            return {"ok": False, "error": "not cached"}
+        out, record_use = answer
+        return {"ok": True, "raw": out, "after": record_use}
 
     def serve(self, server: socket.socket, wake: socket.socket | None = None) -> None:
         """Answer requests until the key is wiped or a time-out passes (WAKE: signal fd).
@@ -167,9 +205,17 @@ class Agent:
                 reply = self.handle(request)
         except (OSError, ValueError, KeyError, TypeError, RecursionError):
             reply = {"ok": False, "error": "bad request"}
+        # zsh-export: a header line, then the records as they are (zsh reads them without
+        # a JSON parser); what it records afterwards waits until the answer is out.
+        raw, after = reply.pop("raw", None), reply.pop("after", None)
+        if raw is not None:
+            reply["length"] = len(raw)
         with contextlib.suppress(OSError):
             conn.settimeout(REQUEST_SECONDS)
-            conn.sendall(json.dumps(reply).encode() + b"\n")
+            conn.sendall(json.dumps(reply).encode() + b"\n" + (raw or b""))
+        if after is not None:
+            with contextlib.suppress(Exception):
+                after()
 
     def _serve_one(
         self, conn: socket.socket, slots: threading.BoundedSemaphore, early: bytes
@@ -203,7 +249,7 @@ def _waiting(conn: socket.socket) -> bytes:
 def read_request(
     conn: socket.socket, deadline: float, clock: Clock = SYSTEM, buf: bytes = b""
 ) -> dict[str, Any]:
-    """One newline-terminated request: at most MAX_REQUEST bytes, by DEADLINE, one flat object.
+    """One newline-terminated request: at most MAX_REQUEST bytes, by DEADLINE, one object.
 
     BUF is what was already read from CONN.
     """
@@ -221,16 +267,46 @@ def read_request(
     return parse_request(buf)
 
 
-def parse_request(buf: bytes) -> dict[str, Any]:
-    """A request's bytes as a flat JSON object, refusing nesting before parsing.
+MAX_DEPTH = 2  # {"op": ..., "env": {...}}: an object of strings, one object deep at most
 
-    Requests are flat objects of strings and numbers, so anything nested is refused before
+
+def _depth(buf: bytes) -> int:
+    """How deep objects and arrays nest in the JSON text BUF (strings skipped), cheaply."""
+    if b"[" not in buf and buf.count(b"{") <= 1:
+        return buf.count(b"{")  # the usual flat request (a vault payload too): no scan
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in buf:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x7B, 0x5B):  # { [
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_DEPTH:
+                return deepest
+        elif byte in (0x7D, 0x5D):  # } ]
+            depth -= 1
+    return deepest
+
+
+def parse_request(buf: bytes) -> dict[str, Any]:
+    """A request's bytes as a JSON object, refusing deep nesting before parsing.
+
+    Requests are objects of strings and numbers (zsh-export: one object of strings inside),
+    so anything nested deeper is refused before
     the parser sees it (a deeply nested document would otherwise exhaust its stack).
     """
     if len(buf) > MAX_REQUEST:
         raise ValueError("request too large")
-    if b"[" in buf or buf.count(b"{") != 1:
-        raise ValueError("not a flat object")
+    if _depth(buf) > MAX_DEPTH:
+        raise ValueError("nested too deep")
     data = json.loads(buf)
     if not isinstance(data, dict):
         raise ValueError("not an object")

@@ -16,18 +16,23 @@ render() prints.
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import sys
 
+from awsprompt.config.settings import ENV as SETTING_ENV
 from awsprompt.config.settings import Settings
-from awsprompt.envvars import Env
+from awsprompt.durations import _UNIT as DURATION_UNITS
+from awsprompt.envvars import FAST_INPUTS, Env
 from awsprompt.errors import ExitCode
 from awsprompt.names import MAX_NAME, is_valid_profile_name
 from awsprompt.paths import Paths
 from awsprompt.shell.formats import (
     CONFLICTING_VARS,
     PROMPT_SETTINGS,
+    RESTORED_VARS,
+    SECRET_VARS,
     SERVER_VARS,
     SET_VARS,
     sh_quote,
@@ -43,7 +48,17 @@ ZSH_SETTINGS: dict[str, tuple[str, bool]] = {
 }
 
 # Exit codes of `awsprompt` the plugin acts on.
-ZSH_EXIT_CODES = (ExitCode.USAGE, ExitCode.MFA_REQUIRED)
+ZSH_EXIT_CODES = (
+    ExitCode.USAGE,
+    ExitCode.ENDPOINT,
+    ExitCode.MFA_REQUIRED,
+    ExitCode.LOCK_TIMEOUT,
+)
+
+# Settings the plugin hands to its own background calls through the environment
+# (config/settings.ENV): the refresh window it shares with Python, and the lock wait
+# (0 in the background: never wait on another terminal's MFA prompt).
+ZSH_SETTING_ENV = {"min_ttl": "sessions.refresh_window", "lock_timeout": "sessions.lock_timeout"}
 
 # Paths.state_dir() as data: (variable, sub-folder) pairs; the first variable that is
 # set and not empty wins, a leading ~ meaning $HOME; the last pair always applies.
@@ -83,6 +98,20 @@ def _check_settings() -> None:
         )
     if not set(SERVER_VARS) <= set(SET_VARS):
         raise ContractError("formats.SERVER_VARS must be part of formats.SET_VARS")
+    if not set(SECRET_VARS) <= set(SET_VARS):
+        raise ContractError("formats.SECRET_VARS must be part of formats.SET_VARS")
+    if not set(RESTORED_VARS) <= set(SET_VARS) | set(CONFLICTING_VARS):
+        raise ContractError("formats.RESTORED_VARS must be variables aws-use sets or removes")
+
+
+def setting_env(key: str) -> str:
+    """The awsprompt environment variable (AWSPROMPT_*) that overrides the setting KEY."""
+    names = [
+        var for var, (k, _) in SETTING_ENV.items() if k == key and var.startswith("AWSPROMPT_")
+    ]
+    if len(names) != 1:
+        raise ContractError(f"no single AWSPROMPT_ variable overrides {key!r}: {names}")
+    return names[0]
 
 
 def _word(value: str) -> str:
@@ -161,11 +190,28 @@ def render() -> str:
         numeric,
         "`set` records whose value must be a number.",
     )
+    out += _array(
+        "_awsprompt_nocopy_names",
+        SECRET_VARS,
+        "The secrets among them: never copied into a shell variable (SECRET_VARS).",
+    )
+    out += _array(
+        "_awsprompt_restore_names",
+        RESTORED_VARS,
+        "Set before the first aws-use, given back by aws-use -u (RESTORED_VARS; not secret).",
+    )
     out.append("# Exit codes of `awsprompt` the plugin acts on (errors.ExitCode).")
     out += [
         f"typeset -gi _awsprompt_exit_{code.name.lower()}={int(code)}" for code in ZSH_EXIT_CODES
     ]
+    out.append("# Environment overrides of settings the plugin passes to awsprompt (settings.ENV).")
     out += [
+        f"typeset -g _awsprompt_env_{name}={setting_env(key)}"
+        for name, key in ZSH_SETTING_ENV.items()
+    ]
+    out += [
+        "# Durations (durations.py): seconds, or NUMBER UNIT parts with these units.",
+        f"typeset -g _awsprompt_duration_units={_word(''.join(DURATION_UNITS))}",
         "# Profile names (names.py): at most this many characters, all of",
         "# _awsprompt_name_chars, the first one of _awsprompt_name_first.",
         f"typeset -gi _awsprompt_name_max={MAX_NAME}",
@@ -180,10 +226,42 @@ def render() -> str:
     )
     out.append("# Files in the state folder the plugin reads (paths.py).")
     out += [f"typeset -g _awsprompt_{key}_file={_word(value)}" for key, value in files.items()]
+    out += _agent_contract()
     text = "\n".join(out) + "\n"
     if re.search(r"[^\x20-\x7e\n]", text):
         raise ContractError("the contract must be printable ASCII")
     return text
+
+
+def _agent_contract() -> list[str]:
+    """How the plugin reaches the unlock agent itself (a cached aws-use starts no process):
+    the socket's folder (paths.runtime_dir), the socket (agentclient), what the fast path
+    is keyed on (envvars.FAST_INPUTS), and the variables that turn the fast path off."""
+    from awsprompt.secrets.agentclient import AgentClient
+
+    with_xdg = Paths(Env({"XDG_RUNTIME_DIR": "/run/u"}))
+    sub = with_xdg.runtime_dir().relative_to("/run/u").as_posix()
+    uid = str(os.getuid())
+    fallback = Paths(Env({})).runtime_dir().as_posix()
+    if not fallback.endswith(uid):
+        raise ContractError(f"the runtime folder {fallback!r} does not end in the uid")
+    client = AgentClient(Env({"XDG_RUNTIME_DIR": "/run/u"}), with_xdg)
+    sock = client.socket_path().relative_to(with_xdg.runtime_dir()).as_posix()
+    out = _array(
+        "_awsprompt_fast_inputs",
+        FAST_INPUTS,
+        "What a cached answer is keyed on (envvars.FAST_INPUTS): sent to the agent.",
+    )
+    out += [
+        "# The agent's socket (paths.runtime_dir, agentclient): $XDG_RUNTIME_DIR/SUB when set,",
+        "# else FALLBACK followed by the uid; the variables that turn the fast path off.",
+        f"typeset -g _awsprompt_runtime_sub={_word(sub)}",
+        f"typeset -g _awsprompt_runtime_fallback={sh_quote(fallback[: -len(uid)])}",
+        f"typeset -g _awsprompt_agent_socket={_word(sock)}",
+        "typeset -g _awsprompt_env_no_agent=AWSPROMPT_NO_AGENT",
+        "typeset -g _awsprompt_env_depth=AWSPROMPT_DEPTH",
+    ]
+    return out
 
 
 def main() -> int:

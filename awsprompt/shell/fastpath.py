@@ -11,8 +11,10 @@ path runs instead. Both halves of the memo (writing and reading) live here.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from awsprompt import __version__, fsutil
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from awsprompt.aws.engine import Session
     from awsprompt.clock import Clock
     from awsprompt.context import Context
+    from awsprompt.secrets.vault.base import DataCipher
 
 MODES = ("json", "zsh")
 
@@ -120,6 +123,36 @@ def serve(argv: list[str], env: Env, clock: Clock) -> bytes | None:
     if parsed is None:
         return None
     mode, profile = parsed
+
+    def agent_cipher(paths: Paths, check: str) -> DataCipher | None:
+        from awsprompt.secrets.agentclient import AgentClient
+
+        return AgentClient(env, paths).cipher_for(check)
+
+    answer = answer_from_cache(env, mode, profile, clock.time(), agent_cipher)
+    if answer is None:
+        return None
+    out, record_use = answer
+    with contextlib.suppress(Exception):  # the picker's order is a nicety, never a failure
+        record_use()
+    return out
+
+
+def answer_from_cache(
+    env: Env,
+    mode: str,
+    profile: str,
+    now: float,
+    cipher_for: Callable[[Paths, str], DataCipher | None],
+) -> tuple[bytes, Callable[[], None]] | None:
+    """(the output of a plain `exec -j` / `export --format zsh` for PROFILE, a function that
+    records the use for the picker's order), when the memo still matches ENV's inputs and
+    its session has more than the refresh window left; None on any doubt.
+
+    CIPHER_FOR(paths, check) gives the cipher of the key whose check value the memo
+    names: the agent's, through its socket (`serve`), or the agent's own key when the
+    agent answers zsh directly (its `zsh-export` request).
+    """
     paths = Paths(env)
     try:
         memo = json.loads(fsutil.read_private(paths.fastpath_dir() / memo_name(mode, profile)))
@@ -134,26 +167,29 @@ def serve(argv: list[str], env: Env, clock: Clock) -> bytes | None:
             # at another profile's session (edited, or stale) never serves it.
             return None
         meta, sealed = found
-        now = clock.time()
         if meta.expires - now <= float(memo["min_ttl"]):
             return None
-        from awsprompt.secrets.agentclient import AgentClient
-
-        cipher = AgentClient(env, paths).cipher_for(str(memo["check"]))
+        cipher = cipher_for(paths, str(memo["check"]))
         if cipher is None:
             return None
         creds = sessions.open_record(meta, sealed, cipher)
         if creds is None:
             return None
-        return _render(mode, profile, memo, creds, paths, now)
+        out = _render(mode, profile, memo, creds)
     except Exception:
         # Any doubt at all: the full path answers (and reports real errors properly).
         return None
 
+    def record_use() -> None:
+        if mode == "zsh":
+            from awsprompt.shell import recent
 
-def _render(
-    mode: str, profile: str, memo: dict[str, Any], creds: Any, paths: Paths, now: float
-) -> bytes:
+            recent.record(paths, profile, now)
+
+    return out, record_use
+
+
+def _render(mode: str, profile: str, memo: dict[str, Any], creds: Any) -> bytes:
     from awsprompt.shell import formats
 
     if mode == "json":
@@ -161,8 +197,4 @@ def _render(
     env = formats.credential_vars(
         creds, profile, str(memo.get("account", "")), memo.get("region"), memo.get("alias")
     )
-    out = formats.format_zsh(env, memo.get("prompt") or {})
-    from awsprompt.shell import recent
-
-    recent.record(paths, profile, now)
-    return out
+    return formats.format_zsh(env, memo.get("prompt") or {})

@@ -29,6 +29,12 @@ SERVER_VARS = (
     "AWS_CONTAINER_AUTHORIZATION_TOKEN",
     "AWSPROMPT_SERVER_PID",
 )
+# The secrets among SET_VARS: the plugin never copies their values into shell variables.
+SECRET_VARS = (
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+)
 # Removed because they conflict with the credentials we set.
 CONFLICTING_VARS = (
     "AWS_PROFILE",
@@ -89,6 +95,9 @@ def credential_vars(
 # A region the user set themselves stays when the new profile has none (granted's complaint);
 # the zsh plugin removes a region it exported itself for the previous profile.
 KEEP_IF_UNSET = ("AWS_REGION", "AWS_DEFAULT_REGION")
+# What the user had before the first `aws-use` and gets back from `aws-use -u`: the region
+# and profile selections (never a secret, so the plugin may keep a copy in a shell variable).
+RESTORED_VARS = (*KEEP_IF_UNSET, "AWS_PROFILE", "AWS_DEFAULT_PROFILE")
 
 
 def vars_to_remove(env: dict[str, str]) -> list[str]:

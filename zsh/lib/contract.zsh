@@ -39,9 +39,24 @@ typeset -ga _awsprompt_cfg_defaults=(
 typeset -ga _awsprompt_cfg_numeric=(
   _awsprompt_cfg_warn _awsprompt_cfg_critical _awsprompt_cfg_refresh
 )
+# The secrets among them: never copied into a shell variable (SECRET_VARS).
+typeset -ga _awsprompt_nocopy_names=(
+  AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CONTAINER_AUTHORIZATION_TOKEN
+)
+# Set before the first aws-use, given back by aws-use -u (RESTORED_VARS; not secret).
+typeset -ga _awsprompt_restore_names=(
+  AWS_REGION AWS_DEFAULT_REGION AWS_PROFILE AWS_DEFAULT_PROFILE
+)
 # Exit codes of `awsprompt` the plugin acts on (errors.ExitCode).
 typeset -gi _awsprompt_exit_usage=2
+typeset -gi _awsprompt_exit_endpoint=15
 typeset -gi _awsprompt_exit_mfa_required=17
+typeset -gi _awsprompt_exit_lock_timeout=18
+# Environment overrides of settings the plugin passes to awsprompt (settings.ENV).
+typeset -g _awsprompt_env_min_ttl=AWSPROMPT_MIN_TTL
+typeset -g _awsprompt_env_lock_timeout=AWSPROMPT_LOCK_TIMEOUT
+# Durations (durations.py): seconds, or NUMBER UNIT parts with these units.
+typeset -g _awsprompt_duration_units=smhd
 # Profile names (names.py): at most this many characters, all of
 # _awsprompt_name_chars, the first one of _awsprompt_name_first.
 typeset -gi _awsprompt_name_max=128
@@ -56,3 +71,16 @@ typeset -ga _awsprompt_state_rule=(
 # Files in the state folder the plugin reads (paths.py).
 typeset -g _awsprompt_vault_names_file=vault.names
 typeset -g _awsprompt_recent_file=recent
+# What a cached answer is keyed on (envvars.FAST_INPUTS): sent to the agent.
+typeset -ga _awsprompt_fast_inputs=(
+  HOME AWSPROMPT_HOME XDG_DATA_HOME AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE
+  AWSPROMPT_BACKEND AWSPROMPT_MIN_TTL AWS_MIN_TTL AWS_ENDPOINT_URL AWS_ENDPOINT_URL_STS
+  LOGNAME USER LNAME USERNAME
+)
+# The agent's socket (paths.runtime_dir, agentclient): $XDG_RUNTIME_DIR/SUB when set,
+# else FALLBACK followed by the uid; the variables that turn the fast path off.
+typeset -g _awsprompt_runtime_sub=awsprompt
+typeset -g _awsprompt_runtime_fallback='/tmp/awsprompt-'
+typeset -g _awsprompt_agent_socket=agent.sock
+typeset -g _awsprompt_env_no_agent=AWSPROMPT_NO_AGENT
+typeset -g _awsprompt_env_depth=AWSPROMPT_DEPTH

@@ -1,4 +1,4 @@
-# aws-use / aws-unuse and the shell protocol.
+# aws-use / aws-unuse / aws-region and the shell protocol.
 #
 # `awsprompt export PROFILE --format zsh` (and `awsprompt serve PROFILE --zsh-parent
 # $$` for --server) prints NUL-terminated records on stdout:
@@ -13,10 +13,29 @@
 (( ${+_awsprompt_last_opts} )) || typeset -ga _awsprompt_last_opts=()
 # the names exported by the last successful switch (empty: not set up by aws-use),
 (( ${+_awsprompt_exported} )) || typeset -ga _awsprompt_exported=()
+# the values of the non-secret ones (name -> value): what is still ours, so that a
+# value changed by other means is noticed and left alone,
+(( ${+_awsprompt_mine} )) || typeset -gA _awsprompt_mine
+# what the user had before the first aws-use (name -> value, name -> x if exported),
+# given back by aws-use -u,
+(( ${+_awsprompt_saved} )) || typeset -gA _awsprompt_saved
+(( ${+_awsprompt_saved_x} )) || typeset -gA _awsprompt_saved_x
+# a region chosen with `aws-use --region R` / `aws-region R`, kept across renewals,
+(( ${+_awsprompt_region} )) || typeset -g _awsprompt_region=
+# the key id that replaced ours (credentials set by other means; the prompt says so),
+(( ${+_awsprompt_foreign} )) || typeset -g _awsprompt_foreign=
+# a counter bumped by every switch (a renewal started before it is discarded),
+(( ${+_awsprompt_gen} )) || typeset -gi _awsprompt_gen=0
 # 1 when the previous profile was used with --server (`aws-use -` does so again),
 (( ${+_awsprompt_prev_server} )) || typeset -gi _awsprompt_prev_server=0
 # the endpoint this shell started (not exported; used where /proc is unavailable).
 (( ${+_awsprompt_server_pid} )) || typeset -g _awsprompt_server_pid=
+
+# The state a new shell rebuilds from (`exec zsh`, a new tmux pane): exported, never
+# secret.  Words quoted with (q): version, the key id or server pid it belongs to,
+# the previous profile and its --server flag, the region override, the prompt
+# settings Python sent, then the options of the last switch.
+typeset -g _awsprompt_state_var=AWSPROMPT_STATE
 
 _awsprompt_usage() {
   emulate -L zsh
@@ -25,59 +44,125 @@ _awsprompt_usage() {
        --server           serve credentials from a local endpoint that renews them
                           (no keys in the environment; stops with this shell)
        aws-use -          back to the previous profile
+       aws-use --region R switch only the region (also: aws-region R)
        aws-use -u         remove every variable aws-use set (same as aws-unuse)"
 }
 
 aws-use() {
   emulate -L zsh
-  local profile
+  local profile=
   local -a opts
-  local -i server=0
-  if [[ ${1-} == --server ]]; then
-    server=1; shift
-  fi
-  case ${1-} in
-    -h|--help) _awsprompt_usage; return 0 ;;
-    -u|--unset) _awsprompt_unuse; return 0 ;;
-    -)
-      if [[ -z $_awsprompt_prev_profile ]]; then
-        print -u2 -r -- "aws-use: no previous profile"
-        return 1
-      fi
-      (( _awsprompt_prev_server )) && server=1
-      profile=$_awsprompt_prev_profile; shift ;;
-    '')
-      (( $# )) && shift
-      _awsprompt_pick || return $?
-      profile=$REPLY ;;
-    -*) _awsprompt_usage; return _awsprompt_exit_usage ;;
-    *) profile=$1; shift ;;
-  esac
+  local -i server=0 unset=0 dash=0 named=0
+  local region=
   while (( $# )); do
     case $1 in
+      -h|--help) _awsprompt_usage; return 0 ;;
+      -u|--unset) unset=1; shift ;;
+      --server) server=1; shift ;;
+      -) dash=1; shift ;;
       --duration|--region|--mfa-token)
         if (( $# < 2 )) || [[ -z $2 ]]; then
           print -u2 -r -- "aws-use: $1 needs a value"; return _awsprompt_exit_usage
         fi
+        [[ $1 == --region ]] && region=$2
         opts+=("$1" "$2"); shift 2 ;;
       --duration=?*|--region=?*|--mfa-token=?*)
+        [[ $1 == --region=* ]] && region=${1#*=}
         opts+=("${1%%=*}" "${1#*=}"); shift ;;
-      --server) server=1; shift ;;
-      *)
-        print -u2 -r -- "aws-use: unknown argument: $1"; _awsprompt_usage
+      -*)
+        print -u2 -r -- "aws-use: unknown option: $1"; _awsprompt_usage
         return _awsprompt_exit_usage ;;
+      *)
+        if (( named || dash )); then
+          print -u2 -r -- "aws-use: unexpected argument: $1"; _awsprompt_usage
+          return _awsprompt_exit_usage
+        fi
+        named=1; profile=$1; shift ;;
     esac
   done
+  if (( unset )); then
+    if (( named || dash || server || $#opts )); then
+      _awsprompt_usage; return _awsprompt_exit_usage
+    fi
+    _awsprompt_unuse; return 0
+  fi
+  # `aws-use --region R`: only the region, no awsprompt run.
+  if (( ! named && ! dash && ! server && $#opts == 2 )) && [[ -n $region ]]; then
+    _awsprompt_set_region "$region"; return $?
+  fi
+  if (( dash )); then
+    if [[ -z $_awsprompt_prev_profile ]]; then
+      print -u2 -r -- "aws-use: no previous profile"
+      return 1
+    fi
+    (( _awsprompt_prev_server )) && server=1
+    profile=$_awsprompt_prev_profile
+  elif (( ! named )); then
+    _awsprompt_pick || return $?
+    profile=$REPLY
+  fi
   if ! _awsprompt_valid_name "$profile"; then
     print -u2 -r -- "aws-use: invalid profile name: ${(q+)profile}"
     return _awsprompt_exit_usage
   fi
+  # Caught here, the hint names aws-use (not `awsprompt export --help`).
+  local -i i
+  for (( i = 1; i < $#opts; i += 2 )); do
+    if [[ $opts[i] == --duration ]] && ! _awsprompt_valid_duration "$opts[i+1]"; then
+      print -u2 -r -- "aws-use: invalid duration: ${(q+)opts[i+1]} (seconds, or units like 15m, 1h, 1h30m, 8h; see aws-use --help)"
+      return _awsprompt_exit_usage
+    fi
+  done
   _awsprompt_switch $server "$profile" "${opts[@]}"
+}
+
+# _awsprompt_valid_duration D: seconds, or NUMBER UNIT parts (durations.py's rule).
+_awsprompt_valid_duration() {
+  emulate -L zsh
+  setopt extended_glob
+  [[ ${(L)1} == (<->|(<->[$_awsprompt_duration_units])##) ]]
 }
 
 aws-unuse() {
   emulate -L zsh
   _awsprompt_unuse
+}
+
+# aws-region [REGION]: switch only the region (no awsprompt run); print it without one.
+aws-region() {
+  emulate -L zsh
+  if (( ! $# )); then
+    print -r -- "${AWS_REGION:-${AWS_DEFAULT_REGION-}}"
+    return 0
+  fi
+  if (( $# > 1 )); then
+    print -u2 -r -- "usage: aws-region [REGION]"; return _awsprompt_exit_usage
+  fi
+  _awsprompt_set_region "$1"
+}
+
+# _awsprompt_set_region REGION: export AWS_REGION and AWS_DEFAULT_REGION; when aws-use
+# manages the shell, keep REGION across renewals (and for aws-use -u to undo).
+_awsprompt_set_region() {
+  emulate -L zsh
+  setopt extended_glob
+  local region=$1 name
+  if [[ $region != [a-z][a-z0-9-]#[a-z0-9] || $#region -gt 32 ]]; then
+    print -u2 -r -- "aws-use: invalid region: ${(q+)region}"
+    return _awsprompt_exit_usage
+  fi
+  (( $#_awsprompt_exported )) || (( ${+_awsprompt_saved[.]} )) || _awsprompt_save_prior
+  typeset -gx AWS_REGION=$region AWS_DEFAULT_REGION=$region
+  if (( $#_awsprompt_exported )); then
+    _awsprompt_region=$region
+    for name in AWS_REGION AWS_DEFAULT_REGION; do
+      (( ${_awsprompt_exported[(Ie)$name]} )) || _awsprompt_exported+=($name)
+      _awsprompt_mine[$name]=$region
+    done
+    _awsprompt_save_state
+  fi
+  _awsprompt_update
+  return 0
 }
 
 # _awsprompt_switch SERVER PROFILE [OPTS...]: run export (SERVER=0) or serve
@@ -91,13 +176,26 @@ _awsprompt_switch() {
   shift 2
   local -a cmd reply
   _awsprompt_command; cmd=("${reply[@]}")
-  local out sub=export
+  _awsprompt_job_cancel
+  local out sub=export REPLY
   local -i rc
+  if (( ! server && ! $# )) && _awsprompt_agent_export "$profile"; then
+    # From the agent: no process started.  Checked like any output; refused, Python
+    # answers instead.
+    out=$REPLY
+    REPLY=
+    (( $#_awsprompt_exported )) || (( ${+_awsprompt_saved[.]} )) || _awsprompt_save_prior
+    if _awsprompt_apply "$out" export; then
+      out=
+      _awsprompt_switched 0 "$old" "$oldpid"
+      return 0
+    fi
+  fi
   if (( server )); then
     sub=serve
-    out="$("${cmd[@]}" serve "$profile" --zsh-parent $$ "$@")"
+    out="$(_awsprompt_call_env; "${cmd[@]}" serve "$profile" --zsh-parent $$ "$@")"
   else
-    out="$("${cmd[@]}" export "$profile" --format zsh "$@")"
+    out="$(_awsprompt_call_env; "${cmd[@]}" export "$profile" --format zsh "$@")"
   fi
   rc=$?
   if (( rc )); then
@@ -105,6 +203,7 @@ _awsprompt_switch() {
     out=
     return rc
   fi
+  (( $#_awsprompt_exported )) || (( ${+_awsprompt_saved[.]} )) || _awsprompt_save_prior
   if ! _awsprompt_apply "$out" $sub; then
     (( server )) && _awsprompt_stop_started "$out" "$oldpid"
     out=
@@ -112,9 +211,20 @@ _awsprompt_switch() {
     return 3
   fi
   out=
+  _awsprompt_switched $server "$old" "$oldpid" "$@"
+  return 0
+}
+
+# _awsprompt_switched SERVER OLD-PROFILE OLD-PID [OPTS...]: after a switch applied:
+# stop the old endpoint, remember the options (without the MFA code) and the
+# previous profile, and start managing the new state.
+_awsprompt_switched() {
+  emulate -L zsh
+  local -i server=$1
+  local old=$2 oldpid=$3
+  shift 3
   [[ -n $oldpid && $oldpid != ${AWSPROMPT_SERVER_PID-} ]] && _awsprompt_kill_server "$oldpid"
   _awsprompt_server_pid=${AWSPROMPT_SERVER_PID-}
-  # Remember the options for auto-refresh, without the MFA code.
   local -a keep
   local -i i
   for (( i = 1; i < $#; i += 2 )); do
@@ -125,14 +235,146 @@ _awsprompt_switch() {
     _awsprompt_prev_profile=$old
     _awsprompt_prev_server=$(( ${#oldpid} > 0 ))
   fi
-  _awsprompt_refresh_reset
+  _awsprompt_region=
+  _awsprompt_adopt
+  _awsprompt_carry_save
+  (( server )) && _awsprompt_starship_note
   _awsprompt_update
   return 0
 }
 
-# _awsprompt_apply OUTPUT [export|serve]: parse the NUL records; apply them only
-# if all are valid.  Returns 1 (and changes nothing) otherwise.  Only serve
+# _awsprompt_starship_note: starship's aws module shows a profile only when it sees
+# credentials (keys in the environment, the credentials file, credential_process or
+# SSO in the config), so with --server it stays hidden unless `force_display = true`.
+# Say so once per shell when starship draws the prompt and its config lacks it.
+(( ${+_awsprompt_starship_noted} )) || typeset -gi _awsprompt_starship_noted=0
+_awsprompt_starship_note() {
+  emulate -L zsh
+  setopt extended_glob
+  (( _awsprompt_starship_noted )) || [[ -z ${STARSHIP_SHELL-} ]] && return 0
+  local file=${STARSHIP_CONFIG:-${XDG_CONFIG_HOME:-$HOME/.config}/starship.toml} text=
+  [[ -r $file ]] && text=$(<$file)
+  [[ $text == *force_display[[:space:]]#=[[:space:]]#true* ]] && return 0
+  _awsprompt_starship_noted=1
+  print -u2 -r -- "awsprompt: with --server the shell holds no keys: starship's aws module shows the profile only with [aws] force_display = true in ${(D)file}"
+}
+
+# _awsprompt_adopt: after aws-use or a renewal applied records, the shell is ours:
+# remember the non-secret values, start afresh, and export the state for new shells.
+_awsprompt_adopt() {
+  emulate -L zsh
+  local name
+  _awsprompt_mine=()
+  for name in "${_awsprompt_exported[@]}"; do
+    (( ${_awsprompt_nocopy_names[(Ie)$name]} )) || _awsprompt_mine[$name]=${(P)name-}
+  done
+  _awsprompt_foreign=
+  (( ++_awsprompt_gen ))
+  _awsprompt_refresh_reset
+  _awsprompt_save_state
+}
+
+# _awsprompt_save_prior: remember what the user had (not secret) before aws-use
+# first changes anything; aws-use -u gives it back.  The key `.` marks "saved".
+_awsprompt_save_prior() {
+  emulate -L zsh
+  local name
+  _awsprompt_saved=(. 1)
+  _awsprompt_saved_x=()
+  for name in "${_awsprompt_restore_names[@]}"; do
+    if (( ${(P)+name} )); then
+      _awsprompt_saved[$name]=${(P)name}
+      [[ ${(tP)name} == *export* ]] && _awsprompt_saved_x[$name]=x
+    fi
+  done
+}
+
+# _awsprompt_restore_prior: give back what _awsprompt_save_prior remembered, where
+# the variable is not set now.
+_awsprompt_restore_prior() {
+  emulate -L zsh
+  local name
+  for name in "${(@k)_awsprompt_saved}"; do
+    [[ $name == . ]] && continue
+    (( ${(P)+name} )) && continue
+    if (( ${+_awsprompt_saved_x[$name]} )); then
+      typeset -gx -- "$name=$_awsprompt_saved[$name]"
+    else
+      typeset -g -- "$name=$_awsprompt_saved[$name]"
+    fi
+  done
+  _awsprompt_saved=()
+  _awsprompt_saved_x=()
+}
+
+# _awsprompt_save_state: export AWSPROMPT_STATE for shells started from this one.
+_awsprompt_save_state() {
+  emulate -L zsh
+  local bind=${AWSPROMPT_SERVER_PID:+pid:$AWSPROMPT_SERVER_PID}
+  [[ -n $bind ]] || bind=key:${AWS_ACCESS_KEY_ID-}
+  local name
+  local -a words=(
+    1 "$bind" "${_awsprompt_prev_profile:--}" $_awsprompt_prev_server "${_awsprompt_region:--}"
+  )
+  for name in "${_awsprompt_set_names[@]}"; do
+    words+=("${(P)name:--}")
+  done
+  words+=("${_awsprompt_last_opts[@]}")
+  typeset -gx -- "${_awsprompt_state_var}=${(j: :)${(@q)words}}"
+}
+
+# _awsprompt_rebuild: in a new shell (`exec zsh`, a tmux pane) whose environment
+# holds a switch made by aws-use, take it over: auto-refresh and `aws-use -` keep
+# working.  Only when AWSPROMPT_STATE belongs to the credentials in the environment;
+# any doubt and nothing is taken over.  Pure parameter work (runs at load).
+_awsprompt_rebuild() {
+  emulate -L zsh
+  setopt extended_glob
+  (( $#_awsprompt_exported )) && return 0
+  local raw=${(P)_awsprompt_state_var-}
+  [[ -n $raw && ${(tP)_awsprompt_state_var} == *export* ]] || return 0
+  [[ -n ${AWSPROMPT_PROFILE-} ]] && _awsprompt_valid_name "$AWSPROMPT_PROFILE" || return 0
+  local -a w=("${(@Q)${(z)raw}}")
+  local -i ncfg=$#_awsprompt_set_names i
+  local -i first=$(( 6 + ncfg ))      # the first option word
+  (( $#w >= first - 1 && ($#w - first + 1) % 2 == 0 )) && [[ $w[1] == 1 ]] || return 0
+  if [[ -n ${AWSPROMPT_SERVER_PID-} ]]; then
+    [[ $w[2] == "pid:$AWSPROMPT_SERVER_PID" ]] || return 0
+  else
+    [[ -n ${AWS_ACCESS_KEY_ID-} && $w[2] == "key:$AWS_ACCESS_KEY_ID" ]] || return 0
+  fi
+  [[ $w[3] == - ]] || _awsprompt_valid_name "$w[3]" || return 0
+  [[ $w[4] == [01] ]] || return 0
+  [[ $w[5] == - || $w[5] == [a-z][a-z0-9-]#[a-z0-9] ]] || return 0
+  for (( i = 1; i <= ncfg; i++ )); do
+    if (( ${_awsprompt_cfg_numeric[(Ie)$_awsprompt_set_names[i]]} )); then
+      [[ $w[5+i] == (-|<->) ]] || return 0
+    fi
+  done
+  for (( i = first; i < $#w; i += 2 )); do
+    [[ $w[i] == --(duration|region) && $w[i+1] == [[:alnum:]][[:alnum:]-]# ]] || return 0
+  done
+  local name
+  for name in "${_awsprompt_export_names[@]}"; do
+    [[ ${(tP)name-} == *export* ]] && _awsprompt_exported+=($name)
+  done
+  _awsprompt_prev_profile=${w[3]#-}
+  _awsprompt_prev_server=$w[4]
+  _awsprompt_region=${w[5]#-}
+  for (( i = 1; i <= ncfg; i++ )); do
+    [[ $w[5+i] == - ]] || typeset -g -- "${_awsprompt_set_names[i]}=$w[5+i]"
+  done
+  _awsprompt_last_opts=("${(@)w[first,-1]}")
+  [[ -n ${AWSPROMPT_SERVER_PID-} ]] && _awsprompt_server_ours "$AWSPROMPT_SERVER_PID" \
+    && _awsprompt_server_pid=$AWSPROMPT_SERVER_PID
+  _awsprompt_adopt
+}
+
+# _awsprompt_apply OUTPUT [export|serve|renew]: parse the NUL records; apply them
+# only if all are valid.  Returns 1 (and changes nothing) otherwise.  Only serve
 # output may (and must) export the endpoint variables and a numeric server pid.
+# A renewal (renew) leaves alone what the user set since: it removes no variable
+# that exists and is not ours, and keeps a region chosen with aws-use --region.
 _awsprompt_apply() {
   emulate -L zsh
   local mode=${2:-export}
@@ -178,10 +420,19 @@ _awsprompt_apply() {
     case $ops[i] in
       x) typeset -gx -- "$f[k+1]=$f[k+2]" ;;
       s) typeset -g -- "$f[k+1]=$f[k+2]" ;;
-      u) unset -- "$f[k+1]" ;;
+      u)
+        name=$f[k+1]
+        if [[ $mode == renew ]] && (( ${(P)+name} && ! ${_awsprompt_exported[(Ie)$name]} )); then
+          continue      # set by the user since the switch: theirs
+        fi
+        unset -- "$name" ;;
     esac
   done
-  _awsprompt_exported=("${names[@]}")
+  if [[ $mode == renew && -n $_awsprompt_region ]]; then
+    typeset -gx AWS_REGION=$_awsprompt_region AWS_DEFAULT_REGION=$_awsprompt_region
+    names+=(AWS_REGION AWS_DEFAULT_REGION)
+  fi
+  _awsprompt_exported=("${(@u)names}")
   f=()
   return 0
 }
@@ -189,6 +440,7 @@ _awsprompt_apply() {
 _awsprompt_unuse() {
   emulate -L zsh
   local name
+  _awsprompt_job_cancel
   # `aws-use -` after `aws-use -u` goes back to the profile just left.
   if [[ -n ${AWSPROMPT_PROFILE-} ]]; then
     _awsprompt_prev_profile=$AWSPROMPT_PROFILE
@@ -196,12 +448,67 @@ _awsprompt_unuse() {
   fi
   [[ -n ${AWSPROMPT_SERVER_PID-} ]] && _awsprompt_kill_server "$AWSPROMPT_SERVER_PID"
   _awsprompt_server_pid=
-  for name in "${_awsprompt_unset_names[@]}" "${_awsprompt_set_names[@]}"; do
+  for name in "${_awsprompt_unset_names[@]}" "${_awsprompt_set_names[@]}" $_awsprompt_state_var; do
     unset -- "$name"
   done
+  _awsprompt_restore_prior
   _awsprompt_exported=()
+  _awsprompt_mine=()
+  _awsprompt_region=
+  _awsprompt_foreign=
+  (( ++_awsprompt_gen ))
   _awsprompt_refresh_reset
+  _awsprompt_carry_save
   _awsprompt_update
+  return 0
+}
+
+# _awsprompt_check_foreign: called before every prompt and command (string
+# comparisons only).  Credentials changed by other means after aws-use (an
+# `export AWS_ACCESS_KEY_ID=...`, another tool) end our management of this shell:
+# what is still ours goes, what the user set stays, nothing is renewed any more,
+# and the prompt says so.  A region changed by hand is kept across renewals.
+_awsprompt_check_foreign() {
+  emulate -L zsh
+  (( $#_awsprompt_exported )) || return 0
+  local key=${AWS_ACCESS_KEY_ID-} name
+  if [[ -n ${AWSPROMPT_SERVER_PID-} ]]; then
+    [[ -z $key && ${AWS_CONTAINER_CREDENTIALS_FULL_URI-} == ${_awsprompt_mine[AWS_CONTAINER_CREDENTIALS_FULL_URI]-} ]] \
+      && return 0
+  elif [[ $key == ${_awsprompt_mine[AWS_ACCESS_KEY_ID]-} ]]; then
+    if [[ -n ${AWS_REGION-} && ${AWS_REGION-} != ${_awsprompt_mine[AWS_REGION]-} ]]; then
+      _awsprompt_region=$AWS_REGION     # the user's choice, kept across renewals
+      _awsprompt_mine[AWS_REGION]=$AWS_REGION
+      _awsprompt_mine[AWS_DEFAULT_REGION]=${AWS_DEFAULT_REGION-}
+      _awsprompt_save_state
+    fi
+    return 0
+  fi
+  _awsprompt_job_cancel
+  local profile=${AWSPROMPT_PROFILE-}
+  [[ -n ${AWSPROMPT_SERVER_PID-} ]] && _awsprompt_kill_server "$AWSPROMPT_SERVER_PID"
+  for name in "${_awsprompt_exported[@]}"; do
+    case $name in
+      AWS_ACCESS_KEY_ID) ;;                        # the user's now
+      AWS_SECRET_ACCESS_KEY) [[ -n $key ]] || unset -- $name ;;
+      AWS_SESSION_TOKEN) [[ $key == ASIA* ]] || unset -- $name ;;   # theirs only with temporary keys
+      AWS_CONTAINER_AUTHORIZATION_TOKEN)
+        [[ ${AWS_CONTAINER_CREDENTIALS_FULL_URI-} == ${_awsprompt_mine[AWS_CONTAINER_CREDENTIALS_FULL_URI]-} ]] \
+          && unset -- $name ;;
+      *) [[ ${(P)name-} == ${_awsprompt_mine[$name]-} ]] && unset -- $name ;;
+    esac
+  done
+  unset -- $_awsprompt_state_var "${_awsprompt_set_names[@]}"
+  _awsprompt_restore_prior
+  _awsprompt_exported=()
+  _awsprompt_mine=()
+  _awsprompt_server_pid=
+  _awsprompt_region=
+  _awsprompt_foreign=${key:--}
+  [[ -n $profile ]] && _awsprompt_prev_profile=$profile _awsprompt_prev_server=0
+  (( ++_awsprompt_gen ))
+  _awsprompt_refresh_reset
+  print -u2 -r -- "awsprompt: credentials were changed outside aws-use; this shell is no longer managed (no renewal). aws-use PROFILE switches again."
   return 0
 }
 
@@ -268,7 +575,20 @@ _awsprompt_pick() {
   fi
   REPLY=
   if [[ $picker == fzf ]]; then
-    REPLY=$(print -rl -- "${names[@]}" | fzf --height=40% --reverse --no-multi --prompt='aws-use> ')
+    # One line per profile: NAME, then what the preview shows (account, role, region,
+    # time left), tab-separated; fzf quotes each field it substitutes.
+    local -a lines
+    local -A details
+    _awsprompt_profile_details
+    local name
+    for name in "${names[@]}"; do
+      lines+=("$name"$'\t'"${details[$name]:-$'keys\t\t\t'}")
+    done
+    REPLY=$(print -rl -- "${lines[@]}" | fzf --height=40% --reverse --no-multi \
+      --prompt='aws-use> ' --delimiter=$'\t' --with-nth=1 \
+      --preview='printf "%s\n" {1} "account: "{2} "role:    "{3} "region:  "{4} "session: "{5}' \
+      --preview-window=right,50%)
+    REPLY=${REPLY%%$'\t'*}
   else
     local PROMPT3='profile number: ' choice
     select choice in "${names[@]}"; do
@@ -278,4 +598,63 @@ _awsprompt_pick() {
   fi
   [[ -n $REPLY ]] || return 1
   _awsprompt_valid_name "$REPLY"
+}
+
+# _awsprompt_bind_picker: bind AWSPROMPT_PICKER_KEY (if set) to the picker widget.
+_awsprompt_bind_picker() {
+  emulate -L zsh
+  [[ -n $AWSPROMPT_PICKER_KEY ]] || return 0
+  zle -N zle-awsprompt-pick _awsprompt_pick_widget 2>/dev/null || return 0
+  bindkey -- "$AWSPROMPT_PICKER_KEY" zle-awsprompt-pick
+}
+
+# The picker from a key: pick, switch, redraw (the line being typed is kept).
+_awsprompt_pick_widget() {
+  emulate -L zsh
+  zle -I
+  aws-use </dev/tty
+  zle .reset-prompt
+}
+
+# _awsprompt_profile_details -> details (an associative array of the caller):
+# NAME -> ACCOUNT TAB ROLE TAB REGION TAB TIME-LEFT, for the picker's preview.
+_awsprompt_profile_details() {
+  emulate -L zsh
+  setopt extended_glob
+  local file=${AWS_CONFIG_FILE:-$HOME/.aws/config} line name= key value REPLY
+  local -A account role region
+  if [[ -r $file ]]; then
+    for line in "${(@f)$(<$file)}" '[]'; do
+      line=${${line%$'\r'}##[[:space:]]#}
+      if [[ $line == '['* ]]; then
+        name=${${${line#\[}%%\]*}##[[:space:]]#}; name=${name%%[[:space:]]#}
+        if [[ $name == profile[[:space:]]* ]]; then
+          name=${name#profile}; name=${name##[[:space:]]#}
+        elif [[ $name != default ]]; then
+          name=
+        fi
+        _awsprompt_valid_name "$name" || name=
+        continue
+      fi
+      [[ -n $name && $line == (#b)([A-Za-z_]##)[[:space:]]#=[[:space:]]#(*) ]] || continue
+      key=${(L)match[1]} value=${match[2]%%[[:space:]]#}
+      case $key in
+        role_arn) role[$name]=$value; account[$name]=${${value#*:iam::}%%:*} ;;
+        sso_account_id) account[$name]=$value ;;
+        sso_role_name) role[$name]=$value ;;
+        region) region[$name]=$value ;;
+      esac
+    done
+  fi
+  _awsprompt_session_expiry
+  local -i now=$EPOCHSECONDS
+  local left
+  for name in ${(k)account} ${(k)role} ${(k)region} ${(k)_awsprompt_sessions_expiry}; do
+    left=
+    if (( ${_awsprompt_sessions_expiry[$name]:-0} > now )); then
+      _awsprompt_left_text $(( _awsprompt_sessions_expiry[$name] - now ))
+      left="$REPLY left"
+    fi
+    details[$name]="${account[$name]-}"$'\t'"${role[$name]-}"$'\t'"${region[$name]-}"$'\t'"$left"
+  done
 }
