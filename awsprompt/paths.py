@@ -84,6 +84,14 @@ class Paths:
         state = os.path.abspath(self.state_dir())
         return self.runtime_dir() / f"agent-{hashlib.sha256(state.encode()).hexdigest()[:12]}.sock"
 
+    def agent_pointer(self) -> Path:
+        """A non-secret file naming this state's agent socket, for the zsh plugin to read.
+
+        The socket's name derives from a digest of the state folder, which zsh cannot
+        compute without starting a process; it reads this file instead.
+        """
+        return self.state_dir() / "agent.socket"
+
     def runtime_dir(self) -> Path:
         """The private folder for the agent's socket."""
         xdg = self.env.get("XDG_RUNTIME_DIR")

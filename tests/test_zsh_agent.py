@@ -98,7 +98,11 @@ def fake_agent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list
     monkeypatch.delenv("AWSPROMPT_NO_AGENT")
     folder = app().paths.runtime_dir()
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    path = folder / "agent.sock"
+    path = app().agent.socket_path()
+    pointer = app().paths.agent_pointer()  # as AgentClient.start writes it
+    pointer.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    pointer.write_text(f"{path}\n")
+    pointer.chmod(0o600)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(str(path))
     server.listen(4)

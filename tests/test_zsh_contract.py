@@ -235,7 +235,8 @@ def test_agent_socket_folder_agrees_with_python(xdg: str, monkeypatch: pytest.Mo
         monkeypatch.setenv(var, value)
     out = zsh(f"source {PLUGIN}; _awsprompt_runtime_dir; print -rn -- $REPLY", env=env)
     assert Path(out) == app().paths.runtime_dir()
-    assert Path(out, contract_value("_awsprompt_agent_socket")) == app().agent.socket_path()
+    assert app().agent.socket_path().parent == Path(out)
+    assert contract_value("_awsprompt_agent_pointer") == app().paths.agent_pointer().name
 
 
 def test_fast_inputs_are_the_python_list() -> None:

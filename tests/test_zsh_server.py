@@ -207,3 +207,15 @@ def test_server_prompt_prod_marker_and_no_precmd_refresh(fzsh: ZShell, fake: Fak
 def test_completion_offers_server(fzsh: ZShell) -> None:
     """TAB after `aws-use --se` completes --server."""
     assert "aws-use --server" in fzsh.complete("aws-use --se")
+
+
+def test_the_mfa_code_never_reaches_argv(zsh: ZShell) -> None:
+    """`aws-use --server B --mfa-token CODE`: the endpoint's argv holds no code (issue 16)."""
+    out, status = zsh.run_status("aws-use --server B --mfa-token 246810")
+    assert status == 0, out
+    pid = int(zsh.var("AWSPROMPT_SERVER_PID"))
+    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    assert b"serve" in cmdline
+    assert b"246810" not in cmdline
+    assert b"--mfa-token\x00-\x00" in cmdline
+    assert zsh.run_status("aws-use -u")[1] == 0

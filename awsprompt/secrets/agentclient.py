@@ -111,6 +111,10 @@ class AgentClient:
         proc.stdout.close()
         if line.strip() != b"ready":
             raise AgentError("the agent did not start", hint="run with --debug and report it")
+        # Where zsh finds this state's agent (the socket name is a digest it cannot compute).
+        pointer = self.paths.agent_pointer()
+        fsutil.ensure_private_dir(pointer.parent)
+        fsutil.atomic_write(pointer, str(self.socket_path()).encode() + b"\n")
 
     def stop(self) -> bool:
         """Tell a running agent to wipe its key and exit; True if one was running."""

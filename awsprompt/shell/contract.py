@@ -237,7 +237,6 @@ def _agent_contract() -> list[str]:
     """How the plugin reaches the unlock agent itself (a cached aws-use starts no process):
     the socket's folder (paths.runtime_dir), the socket (agentclient), what the fast path
     is keyed on (envvars.FAST_INPUTS), and the variables that turn the fast path off."""
-    from awsprompt.secrets.agentclient import AgentClient
 
     with_xdg = Paths(Env({"XDG_RUNTIME_DIR": "/run/u"}))
     sub = with_xdg.runtime_dir().relative_to("/run/u").as_posix()
@@ -245,8 +244,6 @@ def _agent_contract() -> list[str]:
     fallback = Paths(Env({})).runtime_dir().as_posix()
     if not fallback.endswith(uid):
         raise ContractError(f"the runtime folder {fallback!r} does not end in the uid")
-    client = AgentClient(Env({"XDG_RUNTIME_DIR": "/run/u"}), with_xdg)
-    sock = client.socket_path().relative_to(with_xdg.runtime_dir()).as_posix()
     out = _array(
         "_awsprompt_fast_inputs",
         FAST_INPUTS,
@@ -257,7 +254,8 @@ def _agent_contract() -> list[str]:
         "# else FALLBACK followed by the uid; the variables that turn the fast path off.",
         f"typeset -g _awsprompt_runtime_sub={_word(sub)}",
         f"typeset -g _awsprompt_runtime_fallback={sh_quote(fallback[: -len(uid)])}",
-        f"typeset -g _awsprompt_agent_socket={_word(sock)}",
+        "# The file in the state folder that names the socket (paths.agent_pointer).",
+        f"typeset -g _awsprompt_agent_pointer={_word(with_xdg.agent_pointer().name)}",
         "typeset -g _awsprompt_env_no_agent=AWSPROMPT_NO_AGENT",
         "typeset -g _awsprompt_env_depth=AWSPROMPT_DEPTH",
     ]

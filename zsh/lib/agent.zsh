@@ -26,7 +26,14 @@ _awsprompt_agent_export() {
   zmodload zsh/net/socket 2>/dev/null || return 1
   local dir sock
   _awsprompt_runtime_dir; dir=$REPLY; REPLY=
-  sock=$dir/$_awsprompt_agent_socket
+  # The socket's name is a digest of the state folder, which Python writes down for us
+  # (`$(<file)` reads it without a fork); it must be a socket of that folder.
+  _awsprompt_state_dir
+  local pointer=$REPLY/$_awsprompt_agent_pointer
+  REPLY=
+  [[ -r $pointer ]] || return 1
+  sock=${"$(<$pointer)"%%$'\n'*}
+  [[ $sock == $dir/agent-[0-9a-f]##.sock ]] || return 1
   # The folder must be ours and private, as the Python client checks.
   local -A st
   zstat -L -H st -- "$dir" 2>/dev/null || return 1

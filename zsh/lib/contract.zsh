@@ -75,12 +75,13 @@ typeset -g _awsprompt_recent_file=recent
 typeset -ga _awsprompt_fast_inputs=(
   HOME AWSPROMPT_HOME XDG_DATA_HOME AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE
   AWSPROMPT_BACKEND AWSPROMPT_MIN_TTL AWS_MIN_TTL AWS_ENDPOINT_URL AWS_ENDPOINT_URL_STS
-  LOGNAME USER LNAME USERNAME
+  AWS_ENDPOINT_URL_SSO LOGNAME USER LNAME USERNAME
 )
 # The agent's socket (paths.runtime_dir, agentclient): $XDG_RUNTIME_DIR/SUB when set,
 # else FALLBACK followed by the uid; the variables that turn the fast path off.
 typeset -g _awsprompt_runtime_sub=awsprompt
 typeset -g _awsprompt_runtime_fallback='/tmp/awsprompt-'
-typeset -g _awsprompt_agent_socket=agent.sock
+# The file in the state folder that names the socket (paths.agent_pointer).
+typeset -g _awsprompt_agent_pointer=agent.socket
 typeset -g _awsprompt_env_no_agent=AWSPROMPT_NO_AGENT
 typeset -g _awsprompt_env_depth=AWSPROMPT_DEPTH

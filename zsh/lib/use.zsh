@@ -191,13 +191,26 @@ _awsprompt_switch() {
       return 0
     fi
   fi
+  # An MFA code goes on stdin (`--mfa-token -`), never into argv: /proc/PID/cmdline is
+  # readable by every user, and `serve` keeps its argv for the shell's lifetime.
+  local -a args=("$@")
+  local mfa=
+  local -i i
+  for (( i = 1; i < $#args; i++ )); do
+    if [[ $args[i] == --mfa-token ]]; then
+      mfa=$args[i+1]; args[i+1]=-
+    fi
+  done
   if (( server )); then
     sub=serve
-    out="$(_awsprompt_call_env; "${cmd[@]}" serve "$profile" --zsh-parent $$ "$@")"
+    out="$(_awsprompt_call_env; print -r -- "$mfa" |
+      "${cmd[@]}" serve "$profile" --zsh-parent $$ "${args[@]}")"
   else
-    out="$(_awsprompt_call_env; "${cmd[@]}" export "$profile" --format zsh "$@")"
+    out="$(_awsprompt_call_env; print -r -- "$mfa" |
+      "${cmd[@]}" export "$profile" --format zsh "${args[@]}")"
   fi
   rc=$?
+  mfa=
   if (( rc )); then
     (( server )) && _awsprompt_stop_started "$out" "$oldpid"
     out=
