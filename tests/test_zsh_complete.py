@@ -98,7 +98,7 @@ def test_completion_registered_when_compinit_ran_first(tmp_path: Path, sandbox) 
 
 
 def test_menu_describes_type_account_and_time_left(zsh: ZShell, sandbox) -> None:
-    """Each profile comes with its type, account and the time left of a cached session."""
+    """Each profile comes with its type, account (or alias) and the time left of a session."""
     sandbox.write_config(
         "[profile dev]\nrole_arn = arn:aws:iam::111111111111:role/dev\nsource_profile = base\n"
         "[profile base]\nregion = eu-west-1\n"
@@ -111,13 +111,15 @@ def test_menu_describes_type_account_and_time_left(zsh: ZShell, sandbox) -> None
     record = {"v": 1, "key": "k", "profile": "dev", "kind": "role", "sealed": "x"}
     record["expires"] = int(time.time()) + 44 * 60 + 30
     (sessions / "k.json").write_text(json.dumps(record))
+    accounts = {"222222222222": {"alias": "corp-main", "checked": 1}, "3": {"alias": "x"}}
+    (sandbox.state / "accounts.json").write_text(json.dumps(accounts, sort_keys=True))
     shown = {
         line.split(" -- ")[0].strip(): line.split(" -- ")[1]
         for line in (ln for ln in zsh.complete("aws-use ").splitlines() if " -- " in ln)
     }
     assert shown == {
         "base": "keys",
-        "corp": "sso 222222222222",
+        "corp": "sso corp-main",  # the account's alias
         "dev": "role 111111111111 44m left",
         "tool": "process",
     }

@@ -194,6 +194,7 @@ def test_state_dir_agrees_with_python(env: dict[str, str], monkeypatch: pytest.M
     assert Path(out) == paths.state_dir()
     assert Path(out, contract_value("_awsprompt_recent_file")) == paths.recent_path()
     assert Path(out, contract_value("_awsprompt_vault_names_file")) == paths.vault_names_path()
+    assert Path(out, contract_value("_awsprompt_accounts_file")) == paths.accounts_path()
 
 
 def contract_value(name: str) -> str:

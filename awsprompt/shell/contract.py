@@ -149,6 +149,7 @@ def render() -> str:
     files = {
         "vault_names": where.vault_names_path().relative_to(state).as_posix(),
         "recent": where.recent_path().relative_to(state).as_posix(),
+        "accounts": where.accounts_path().relative_to(state).as_posix(),
     }
     out = [
         "# zsh/lib/contract.zsh: what the plugin shares with the Python package.",

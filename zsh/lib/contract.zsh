@@ -71,6 +71,7 @@ typeset -ga _awsprompt_state_rule=(
 # Files in the state folder the plugin reads (paths.py).
 typeset -g _awsprompt_vault_names_file=vault.names
 typeset -g _awsprompt_recent_file=recent
+typeset -g _awsprompt_accounts_file=accounts.json
 # What a cached answer is keyed on (envvars.FAST_INPUTS): sent to the agent.
 typeset -ga _awsprompt_fast_inputs=(
   HOME AWSPROMPT_HOME XDG_DATA_HOME AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE

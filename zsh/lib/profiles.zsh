@@ -232,6 +232,31 @@ _awsprompt_session_expiry() {
   _awsprompt_sessions_stamp="$st[inode]:$st[mtime]"
 }
 
+# Account aliases (not secret) from $state/accounts.json, which Python keeps as
+# {"ACCOUNT": {"alias": "NAME", ...}, ...}: ACCOUNT -> alias, read again when it changes.
+(( ${+_awsprompt_aliases_stamp} )) || typeset -g _awsprompt_aliases_stamp=
+(( ${+_awsprompt_aliases} )) || typeset -gA _awsprompt_aliases
+_awsprompt_account_aliases() {
+  emulate -L zsh
+  setopt extended_glob
+  local REPLY text
+  _awsprompt_state_dir
+  local file=$REPLY/$_awsprompt_accounts_file
+  local -A st
+  if ! zstat -H st -- "$file" 2>/dev/null; then
+    _awsprompt_aliases=() _awsprompt_aliases_stamp=
+    return 0
+  fi
+  [[ $_awsprompt_aliases_stamp == "$st[inode]:$st[mtime]:$st[size]" ]] && return 0
+  _awsprompt_aliases=()
+  text=$(<$file) 2>/dev/null
+  while [[ $text == (#b)[^0-9]#([0-9](#c12))'": {"alias": "'([^\\\"]##)'"'(*) ]]; do
+    _awsprompt_valid_name "$match[2]" && _awsprompt_aliases[$match[1]]=$match[2]
+    text=$match[3]
+  done
+  _awsprompt_aliases_stamp="$st[inode]:$st[mtime]:$st[size]"
+}
+
 # _awsprompt_left_text SECONDS -> REPLY: 47m, 2h05m, <1m (as the prompt shows it).
 _awsprompt_left_text() {
   emulate -L zsh
@@ -269,6 +294,14 @@ _awsprompt_profile_menu() {
   done
   for name in ${(k)desc[(R)-]}; do
     (( ${keyed[(Ie)$name]} )) && desc[$name]=keys || desc[$name]=
+  done
+  # An account's alias, when IAM told one, instead of its number.
+  _awsprompt_account_aliases
+  local account
+  for account in ${(k)_awsprompt_aliases}; do
+    for name in ${(k)desc[(R)* $account]}; do
+      desc[$name]=${desc[$name]% $account}" $_awsprompt_aliases[$account]"
+    done
   done
   _awsprompt_session_expiry
   local -i now=$EPOCHSECONDS
