@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from awsprompt.aws.sources._asis import UsedAsIs
 from awsprompt.errors import ConfigError
 from awsprompt.secrets.vault.base import key_fingerprint
 
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class PlaintextKeys:
+class PlaintextKeys(UsedAsIs):
     """The profile's aws_access_key_id/aws_secret_access_key (and maybe a session token)."""
 
     source: Source
@@ -37,16 +38,6 @@ class PlaintextKeys:
     def fingerprint(self) -> str:
         """The key id's fingerprint, as the vault would name the same key."""
         return key_fingerprint(self.keys.access_key_id)
-
-    @property
-    def step_label(self) -> str | None:
-        """None: the first credentials are used as they come, not cached."""
-        return None
-
-    @property
-    def step_material(self) -> dict[str, object]:
-        """Nothing to cache, nothing to name."""
-        return {}
 
     @property
     def can_get_session_token(self) -> bool:

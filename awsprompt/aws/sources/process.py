@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from awsprompt.aws import runner
 from awsprompt.aws.credentials import Credentials
+from awsprompt.aws.sources._asis import UsedAsIs
 from awsprompt.errors import ConfigError, CredentialProcessFailed
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class CredentialProcess:
+class CredentialProcess(UsedAsIs):
     """The command in the profile's credential_process (run as the AWS CLI runs it)."""
 
     source: Source
@@ -41,16 +42,6 @@ class CredentialProcess:
         """The profile and its command (the credentials are unknown until it runs)."""
         blob = f"{self.source.profile}|{self.command}"
         return "process-" + hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-    @property
-    def step_label(self) -> str | None:
-        """None: the first credentials are used as they come, not cached."""
-        return None
-
-    @property
-    def step_material(self) -> dict[str, object]:
-        """Nothing to cache, nothing to name."""
-        return {}
 
     @property
     def can_get_session_token(self) -> bool:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from awsprompt.aws.credentials import Credentials
+from awsprompt.aws.sources._asis import UsedAsIs
 from awsprompt.errors import NotInVault
 
 if TYPE_CHECKING:
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class VaultKeys:
+class VaultKeys(UsedAsIs):
     """The vault's keys for the source profile (named by the vault's key fingerprint)."""
 
     source: Source
@@ -27,16 +28,6 @@ class VaultKeys:
         if info is None:
             raise NotInVault(f"no keys for profile {source.profile!r} in the vault")
         return cls(source, info.fingerprint)
-
-    @property
-    def step_label(self) -> str | None:
-        """None: the first credentials are used as they come, not cached."""
-        return None
-
-    @property
-    def step_material(self) -> dict[str, object]:
-        """Nothing to cache, nothing to name."""
-        return {}
 
     @property
     def can_get_session_token(self) -> bool:
