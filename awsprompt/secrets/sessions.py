@@ -20,6 +20,7 @@ from awsprompt import fsutil
 from awsprompt.aws.credentials import Credentials
 from awsprompt.errors import VaultDamaged
 from awsprompt.secrets import crypto
+from awsprompt.secrets.lazycipher import LazyCipher
 
 if TYPE_CHECKING:
     from awsprompt.clock import Clock
@@ -148,13 +149,7 @@ class SessionCache:
     def __init__(self, cipher: Callable[[], DataCipher], folder: Path, clock: Clock) -> None:
         self.folder = folder
         self.clock = clock
-        self._cipher_factory = cipher
-        self._cipher: DataCipher | None = None
-
-    def _get_cipher(self) -> DataCipher:
-        if self._cipher is None:
-            self._cipher = self._cipher_factory()
-        return self._cipher
+        self._cipher = LazyCipher(cipher)
 
     def path(self, key: str) -> Path:
         """The file of session KEY."""
@@ -179,12 +174,12 @@ class SessionCache:
         meta, sealed = found
         if meta.key != key or meta.seconds_left(self.clock.time()) <= min_ttl:
             return None
-        return open_record(meta, sealed, self._get_cipher())
+        return open_record(meta, sealed, self._cipher.get())
 
     def put(self, meta: SessionMeta, creds: Credentials) -> None:
         """Seal and store CREDS under META.key (atomic, 0600)."""
         fsutil.ensure_private_dir(self.folder)
-        fsutil.atomic_write(self.path(meta.key), seal_record(meta, creds, self._get_cipher()))
+        fsutil.atomic_write(self.path(meta.key), seal_record(meta, creds, self._cipher.get()))
         self.prune()
 
     def entries(self) -> Iterator[SessionMeta]:

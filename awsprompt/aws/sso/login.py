@@ -356,24 +356,10 @@ def make_flow(
     timeout: float = DEFAULT_TIMEOUT,
 ) -> LoginFlow:
     """The sign-in to run for SESSION: PKCE, or the device code when asked or for legacy."""
-    if device_code or session.legacy:
+    run = device_login if device_code or session.legacy else pkce_login
 
-        def device(registration: Registration | None) -> SsoToken:
-            return device_login(
-                ui,
-                clock,
-                session,
-                oidc,
-                registration,
-                open_browser=open_browser,
-                no_browser=no_browser,
-                timeout=timeout,
-            )
-
-        return device
-
-    def pkce(registration: Registration | None) -> SsoToken:
-        return pkce_login(
+    def flow(registration: Registration | None) -> SsoToken:
+        return run(
             ui,
             clock,
             session,
@@ -384,7 +370,7 @@ def make_flow(
             timeout=timeout,
         )
 
-    return pkce
+    return flow
 
 
 def login(

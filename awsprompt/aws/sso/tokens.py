@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from awsprompt import fsutil
 from awsprompt.errors import VaultDamaged
 from awsprompt.secrets import crypto
+from awsprompt.secrets.lazycipher import LazyCipher
 
 if TYPE_CHECKING:
     from awsprompt.aws.sso.config import SsoSession
@@ -346,13 +347,7 @@ class TokenStore:
 
     def __init__(self, cipher: Callable[[], DataCipher], folder: Path) -> None:
         self.folder = folder
-        self._cipher_factory = cipher
-        self._cipher: DataCipher | None = None
-
-    def _get_cipher(self) -> DataCipher:
-        if self._cipher is None:
-            self._cipher = self._cipher_factory()
-        return self._cipher
+        self._cipher = LazyCipher(cipher)
 
     def path(self, session: SsoSession) -> Path:
         """The file of SESSION."""
@@ -411,7 +406,7 @@ class TokenStore:
         if found is None:
             return None
         meta, sealed = found
-        plain = self._get_cipher().unseal(
+        plain = self._cipher.get().unseal(
             PURPOSE, sealed[: crypto.NONCE_LEN], sealed[crypto.NONCE_LEN :], _aad(meta)
         )
         if plain is None:
@@ -434,7 +429,7 @@ class TokenStore:
                 "registration": _reg_to_json(record.registration),
             }
         ).encode()
-        nonce, ct = self._get_cipher().seal(PURPOSE, plain, _aad(meta))
+        nonce, ct = self._cipher.get().seal(PURPOSE, plain, _aad(meta))
         fsutil.ensure_private_dir(self.folder)
         body = {**meta.to_json(), "sealed": crypto.b64e(nonce + ct)}
         fsutil.atomic_write(self.path(session), json.dumps(body).encode())
